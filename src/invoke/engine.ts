@@ -1,0 +1,226 @@
+/**
+ * The invoke engine (the Lambda service's core): decides whether and where code
+ * runs. Everything that runs code (gateway, Lambda API, triggers, CLI) comes
+ * through `invoke`, so concurrency, throttling, metering, START/END/REPORT log
+ * lines and trace context are handled here, once.
+ */
+import * as crypto from 'node:crypto';
+import type { RuntimeManager } from '../runtime/manager';
+import { InitFailure, type FunctionConfig, type InvocationOutcome } from '../runtime/types';
+import type { LogHub } from '../observe/logs';
+import { billedMs, type Meter } from '../observe/metering';
+import { continueTrace } from '../observe/trace';
+import { InvokeError, type InvokeRequest, type InvokeResult, type Invoker } from './types';
+
+/** Lambda's synchronous invocation payload limit (request and response). */
+export const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
+
+export interface FunctionLimits {
+  /** Reserved concurrency: also the function's maximum. 0 disables the function. */
+  reserved: number | null;
+  /** Instances kept initialized. */
+  provisioned: number | null;
+}
+
+interface Registered {
+  config: FunctionConfig;
+  limits: FunctionLimits;
+  inFlight: number;
+}
+
+export interface EngineOptions {
+  /** Account-wide concurrency (AWS's default account limit is 1000). */
+  concurrencyLimit: number;
+}
+
+export class InvokeEngine implements Invoker {
+  private readonly fns = new Map<string, Registered>();
+  /** In-flight invocations of functions without reserved concurrency (they share the unreserved pool). */
+  private unreservedInFlight = 0;
+
+  constructor(
+    private readonly runtime: RuntimeManager,
+    private readonly logs: LogHub,
+    private readonly meter: Meter,
+    private readonly opts: EngineOptions,
+  ) {}
+
+  /** Adds or replaces a function; a new version retires the old one's instances. */
+  setFunction(config: FunctionConfig, limits: FunctionLimits): void {
+    const prev = this.fns.get(config.name);
+    if (prev && prev.config.version !== config.version) this.runtime.retire(config.name);
+    if (prev) {
+      prev.config = config;
+      prev.limits = limits;
+    } else {
+      this.fns.set(config.name, { config, limits, inFlight: 0 });
+    }
+    void this.provision(config.name);
+  }
+
+  removeFunction(name: string): void {
+    this.fns.delete(name);
+    this.runtime.retire(name);
+  }
+
+  getFunction(name: string): { config: FunctionConfig; limits: FunctionLimits } | undefined {
+    const r = this.fns.get(name);
+    return r && { config: r.config, limits: r.limits };
+  }
+
+  functionNames(): string[] {
+    return [...this.fns.keys()].sort();
+  }
+
+  /** Unreserved account concurrency: the limit less every function's reservation. */
+  private unreservedLimit(): number {
+    let reserved = 0;
+    for (const r of this.fns.values()) reserved += r.limits.reserved ?? 0;
+    return this.opts.concurrencyLimit - reserved;
+  }
+
+  /** Keeps `provisioned` initialized instances of the function's current version. */
+  private async provision(name: string): Promise<void> {
+    const r = this.fns.get(name);
+    const want = r?.limits.provisioned ?? 0;
+    if (!r || want <= 0) return;
+    const have = this.runtime.counts(name).provisioned;
+    const started = await Promise.allSettled(Array.from({ length: Math.max(0, want - have) }, () => this.runtime.acquire(r.config, true)));
+    for (const s of started) {
+      if (s.status === 'fulfilled') this.runtime.release(s.value.instance);
+      else this.logs.emit(name, null, 'platform', `provisioned concurrency init failed: ${(s.reason as Error).message}\n`);
+    }
+  }
+
+  async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    const r = this.fns.get(req.functionName);
+    if (!r) {
+      throw new InvokeError('ResourceNotFoundException', `Function not found: arn:aws:lambda:::function:${req.functionName}`);
+    }
+    const size = typeof req.payload === 'string' ? Buffer.byteLength(req.payload) : req.payload.length;
+    if (size > MAX_SYNC_PAYLOAD) {
+      throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation`);
+    }
+    const reserved = r.limits.reserved;
+    if (reserved !== null ? r.inFlight >= reserved : this.unreservedInFlight >= this.unreservedLimit()) {
+      this.meter.record({
+        requestId: crypto.randomUUID(), functionName: r.config.name, startedAt: Date.now(), durationMs: 0, billedDurationMs: 0,
+        initDurationMs: null, memorySizeMb: r.config.memorySize, maxMemoryUsedMb: 0, cold: false, outcome: 'throttle', source: req.source, traceId: req.traceId ?? null,
+      });
+      throw new InvokeError(
+        'TooManyRequestsException',
+        'Rate Exceeded.',
+        reserved !== null ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded',
+      );
+    }
+    r.inFlight++;
+    if (reserved === null) this.unreservedInFlight++;
+    try {
+      return await this.run(r.config, req);
+    } finally {
+      r.inFlight--;
+      if (reserved === null) this.unreservedInFlight--;
+    }
+  }
+
+  private async run(fn: FunctionConfig, req: InvokeRequest): Promise<InvokeResult> {
+    const id = crypto.randomUUID();
+    const traceId = continueTrace(req.traceId);
+    const startedAt = Date.now();
+    const logs = this.logs;
+    if (req.tailLogs) logs.capture(id);
+
+    let acquired;
+    try {
+      acquired = await this.runtime.acquire(fn);
+    } catch (e) {
+      const f = e instanceof InitFailure ? e : new InitFailure('Runtime.Unknown', (e as Error).message);
+      logs.emit(fn.name, id, 'platform', `INIT_REPORT Phase: init\tStatus: error\tError Type: ${f.errorType}\n`);
+      logs.emit(fn.name, id, 'platform', `START RequestId: ${id} Version: $LATEST\n`);
+      const payload = Buffer.from(JSON.stringify({ errorType: f.errorType, errorMessage: f.message, trace: f.trace }));
+      return this.finish(fn, req, id, traceId, startedAt, 0, null, true, { kind: 'error', payload, maxRssKb: 0 });
+    }
+    const { instance, cold } = acquired;
+    const initMs = cold ? instance.initMs : null;
+    logs.emit(fn.name, id, 'platform', `START RequestId: ${id} Version: $LATEST\n`);
+    const t0 = performance.now();
+    const outcome = await instance.invoke({
+      id,
+      payload: req.payload,
+      deadline: Date.now() + fn.timeout * 1000,
+      traceId,
+      clientContext: req.clientContext,
+    });
+    const durationMs = performance.now() - t0;
+    this.runtime.release(instance);
+    return this.finish(fn, req, id, traceId, startedAt, durationMs, initMs, cold, outcome);
+  }
+
+  private finish(
+    fn: FunctionConfig,
+    req: InvokeRequest,
+    id: string,
+    traceId: string,
+    startedAt: number,
+    durationMs: number,
+    initMs: number | null,
+    cold: boolean,
+    outcome: InvocationOutcome,
+  ): InvokeResult {
+    let payload: Buffer;
+    let functionError: InvokeResult['functionError'];
+    let status: 'success' | 'error' | 'timeout' | 'crash' = 'success';
+    if (outcome.kind === 'response') {
+      payload = outcome.payload;
+      if (payload.length > MAX_SYNC_PAYLOAD) {
+        functionError = 'Unhandled';
+        status = 'error';
+        payload = Buffer.from(JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD} bytes).` }));
+      }
+    } else if (outcome.kind === 'error') {
+      payload = outcome.payload;
+      functionError = 'Unhandled';
+      status = 'error';
+    } else if (outcome.kind === 'timeout') {
+      const msg = `Task timed out after ${fn.timeout.toFixed(2)} seconds`;
+      this.logs.emit(fn.name, id, 'platform', `${new Date().toISOString()} ${id} ${msg}\n`);
+      payload = Buffer.from(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${id} Error: ${msg}` }));
+      functionError = 'Unhandled';
+      status = 'timeout';
+    } else {
+      payload = Buffer.from(JSON.stringify({ errorType: outcome.errorType, errorMessage: `RequestId: ${id} Error: ${outcome.message}` }));
+      this.logs.emit(fn.name, id, 'platform', `RequestId: ${id} Error: ${outcome.message}\n${outcome.errorType}\n`);
+      functionError = 'Unhandled';
+      status = 'crash';
+    }
+    const billed = billedMs(durationMs);
+    const maxMemMb = Math.min(fn.memorySize, Math.ceil(outcome.maxRssKb / 1024));
+    this.logs.emit(
+      fn.name,
+      id,
+      'platform',
+      `END RequestId: ${id}\nREPORT RequestId: ${id}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${fn.memorySize} MB\tMax Memory Used: ${maxMemMb} MB\t${initMs !== null ? `Init Duration: ${initMs.toFixed(2)} ms\t` : ''}\n`,
+    );
+    this.meter.record({
+      requestId: id,
+      functionName: fn.name,
+      startedAt,
+      durationMs,
+      billedDurationMs: billed,
+      initDurationMs: initMs,
+      memorySizeMb: fn.memorySize,
+      maxMemoryUsedMb: maxMemMb,
+      cold,
+      outcome: status,
+      source: req.source,
+      traceId,
+    });
+    return {
+      requestId: id,
+      payload,
+      functionError,
+      logTail: req.tailLogs ? this.logs.takeCapture(id) : '',
+      executedVersion: '$LATEST',
+    };
+  }
+}

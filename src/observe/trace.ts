@@ -1,0 +1,38 @@
+/**
+ * X-Amzn-Trace-Id handling (X-Ray's format): `Root=1-<8 hex epoch s>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>`.
+ * https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader
+ */
+import * as crypto from 'node:crypto';
+
+export function newTraceRoot(): string {
+  return `1-${Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')}-${crypto.randomBytes(12).toString('hex')}`;
+}
+
+export function newSegmentId(): string {
+  return crypto.randomBytes(8).toString('hex');
+}
+
+/**
+ * The trace header for a new hop: keeps the incoming Root (and Sampled), with a
+ * fresh Parent segment for this hop; a new Root when none came in.
+ */
+export function continueTrace(incoming: string | undefined): string {
+  let root: string | undefined;
+  let sampled = '0';
+  if (incoming) {
+    for (const part of incoming.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq < 0) continue;
+      const k = part.slice(0, eq).trim();
+      const v = part.slice(eq + 1).trim();
+      if (k === 'Root' && /^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(v)) root = v;
+      else if (k === 'Sampled' && (v === '0' || v === '1')) sampled = v;
+    }
+  }
+  return `Root=${root ?? newTraceRoot()};Parent=${newSegmentId()};Sampled=${sampled}`;
+}
+
+export function traceRootOf(header: string): string | null {
+  const m = /Root=([^;]+)/.exec(header);
+  return m ? m[1]! : null;
+}

@@ -1,0 +1,294 @@
+/**
+ * The composition root: builds the store, runtime, invoke engine, gateway and
+ * the AWS endpoint (with the control API), and wires them. The CLI and the
+ * tests both start Nimbus through `Platform.start`.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { loadApp } from './app/load-app';
+import type { Stack } from './app/stack';
+import { PlatformError } from './errors';
+import { Gateway } from './gateway/gateway';
+import type { GatewayApi } from './gateway/types';
+import { InvokeEngine } from './invoke/engine';
+import { LogHub } from './observe/logs';
+import { Meter } from './observe/metering';
+import { RuntimeManager } from './runtime/manager';
+import { prepareFunction, type PrepareContext } from './runtime/prepare';
+import { openStore } from './store/open';
+import type { AppRecord, Store } from './store/types';
+import { ControlApi } from './control/control-api';
+
+export const ACCOUNT_ID = '000000000000';
+
+export interface PlatformOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** HTTP API gateway port (default 3000; 0 = ephemeral). */
+  port?: number;
+  /** AWS-compatible endpoint and control API port (default 4566; 0 = ephemeral). */
+  awsPort?: number;
+  /** Where the store, deployed code and runtime files live (default ./.nimbus/data). */
+  dataDir?: string;
+  /** SQLite file path or postgres:// URL (default <dataDir>/nimbus.db). */
+  store?: string;
+  /** Bearer token for the control API (default: read or created in <dataDir>/admin-token). */
+  adminToken?: string;
+  region?: string;
+  /** Idle instances are reaped after this (default 5 minutes). */
+  keepAliveMs?: number;
+  /** Pre-started generic Node processes (default 2). */
+  poolSize?: number;
+  /** Account-wide concurrent executions (default 1000, AWS's default). */
+  concurrencyLimit?: number;
+  /** How often logs and metering are flushed to the store (default 100 ms). */
+  flushIntervalMs?: number;
+}
+
+export interface DeployOptions {
+  stage?: string;
+  region?: string;
+  /** Code changed (hot reload): every function gets a new version even if its config did not change. */
+  codeChanged?: boolean;
+}
+
+export interface DeployResult {
+  app: AppRecord;
+  warnings: string[];
+  /** Functions whose instances were replaced. */
+  changed: string[];
+}
+
+export class Platform {
+  private constructor(
+    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken'>> & { adminToken: string },
+    readonly store: Store,
+    readonly runtime: RuntimeManager,
+    readonly engine: InvokeEngine,
+    readonly logs: LogHub,
+    readonly meter: Meter,
+    readonly gateway: Gateway,
+    private readonly httpServer: http.Server,
+    private readonly awsServer: http.Server,
+    private readonly sdkDir: string,
+  ) {}
+
+  /** Fingerprints of deployed function configs, to tell which changed on redeploy. */
+  private readonly fingerprints = new Map<string, string>();
+  private readonly versions = new Map<string, number>();
+  private readonly apis = new Map<string, GatewayApi>();
+
+  get httpUrl(): string {
+    return `http://${urlHost(this.opts.host)}:${(this.httpServer.address() as AddressInfo).port}`;
+  }
+
+  get awsUrl(): string {
+    return `http://${urlHost(this.opts.host)}:${(this.awsServer.address() as AddressInfo).port}`;
+  }
+
+  get adminToken(): string {
+    return this.opts.adminToken;
+  }
+
+  static async start(o: PlatformOptions = {}): Promise<Platform> {
+    const dataDir = path.resolve(o.dataDir ?? path.join('.nimbus', 'data'));
+    fs.mkdirSync(dataDir, { recursive: true });
+    const opts = {
+      host: o.host ?? '127.0.0.1',
+      port: o.port ?? 3000,
+      awsPort: o.awsPort ?? 4566,
+      dataDir,
+      region: o.region ?? 'us-east-1',
+      keepAliveMs: o.keepAliveMs ?? 5 * 60_000,
+      poolSize: o.poolSize ?? 2,
+      concurrencyLimit: o.concurrencyLimit ?? 1000,
+      flushIntervalMs: o.flushIntervalMs ?? 100,
+      adminToken: o.adminToken ?? readOrCreateToken(dataDir),
+    };
+    const store = await openStore({ url: o.store ?? path.join(dataDir, 'nimbus.db') });
+    const sdkDir = linkSdks(dataDir);
+    const logs = new LogHub(store, opts.flushIntervalMs);
+    const meter = new Meter(store, opts.flushIntervalMs);
+    const runtime = new RuntimeManager({
+      poolSize: opts.poolSize,
+      keepAliveMs: opts.keepAliveMs,
+      sdkDir,
+      onLog: (fn, id, stream, text) => logs.emit(fn, id, stream, text),
+    });
+    const engine = new InvokeEngine(runtime, logs, meter, { concurrencyLimit: opts.concurrencyLimit });
+    const gateway = new Gateway(engine, { region: opts.region, accountId: ACCOUNT_ID });
+    const httpServer = http.createServer((req, res) => gateway.handle(req, res));
+    httpServer.keepAliveTimeout = 65_000;
+    const awsServer = http.createServer();
+    const platform = new Platform(opts, store, runtime, engine, logs, meter, gateway, httpServer, awsServer, sdkDir);
+    const control = new ControlApi(platform);
+    awsServer.on('request', (req, res) => control.handle(req, res));
+    try {
+      await listen(httpServer, opts.port, opts.host);
+      await listen(awsServer, opts.awsPort, opts.host);
+      await platform.restoreDeployed();
+    } catch (e) {
+      await platform.close();
+      throw e;
+    }
+    return platform;
+  }
+
+  private prepareContext(version: number): PrepareContext {
+    return {
+      region: this.opts.region,
+      accountId: ACCOUNT_ID,
+      awsEndpoint: this.awsUrl,
+      sdkDir: this.sdkDir,
+      version,
+      // Per-function scoped credentials arrive with the AWS endpoint's SigV4 (issue 3).
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test', sessionToken: 'nimbus' },
+    };
+  }
+
+  /** Loads the app in `dir` and deploys it (create or reconcile). */
+  async deploy(dir: string, o: DeployOptions = {}): Promise<DeployResult> {
+    const stack = await loadApp(path.resolve(dir), { stage: o.stage, region: o.region ?? this.opts.region });
+    return this.deployStack(stack, o.codeChanged ?? false);
+  }
+
+  async deployStack(stack: Stack, codeChanged = false): Promise<DeployResult> {
+    const name = `${stack.service}-${stack.stage}`;
+    const prev = await this.store.apps.get(name);
+    const version = (prev?.version ?? 0) + 1;
+    const changed: string[] = [];
+    const configs = [];
+    for (const spec of stack.functions) {
+      const fp = JSON.stringify(spec);
+      const isChanged = codeChanged || this.fingerprints.get(spec.name) !== fp;
+      const fnVersion = isChanged ? version : (this.versions.get(spec.name) ?? version);
+      configs.push({ spec, fp, config: await prepareFunction(spec, this.prepareContext(fnVersion)) });
+      if (isChanged) changed.push(spec.name);
+    }
+    const app: AppRecord = { name, stack, version, deployedAt: Date.now() };
+    const before = new Set((await this.store.functions.list(name)).map((f) => f.name));
+    await this.store.apps.put(app);
+    for (const { spec, config } of configs) {
+      await this.store.functions.put({ name: spec.name, appName: name, spec, version: config.version, updatedAt: Date.now() });
+      before.delete(spec.name);
+    }
+    for (const gone of before) {
+      await this.store.functions.delete(gone);
+      this.engine.removeFunction(gone);
+      this.fingerprints.delete(gone);
+      this.versions.delete(gone);
+    }
+    for (const { spec, fp, config } of configs) {
+      this.fingerprints.set(spec.name, fp);
+      this.versions.set(spec.name, config.version);
+      this.engine.setFunction(config, { reserved: spec.reservedConcurrency, provisioned: spec.provisionedConcurrency });
+    }
+    this.apis.set(name, { id: apiId(name), name, stage: stack.stage, routes: stack.routes, httpApiCors: stack.httpApi.cors });
+    this.gateway.setApis([...this.apis.values()]);
+    return { app, warnings: stack.warnings, changed };
+  }
+
+  async removeApp(name: string): Promise<boolean> {
+    const app = await this.store.apps.get(name);
+    if (!app) return false;
+    for (const f of await this.store.functions.list(name)) {
+      this.engine.removeFunction(f.name);
+      await this.store.functions.delete(f.name);
+      this.fingerprints.delete(f.name);
+      this.versions.delete(f.name);
+    }
+    await this.store.apps.delete(name);
+    this.apis.delete(name);
+    this.gateway.setApis([...this.apis.values()]);
+    return true;
+  }
+
+  /** After a restart: serve what the store says is deployed. */
+  private async restoreDeployed(): Promise<void> {
+    for (const app of await this.store.apps.list()) {
+      try {
+        await this.deployStack(app.stack);
+      } catch (e) {
+        console.error(`nimbus: could not restore app ${app.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.httpServer.closeAllConnections();
+    this.awsServer.closeAllConnections();
+    await Promise.all([closeServer(this.httpServer), closeServer(this.awsServer)]);
+    await this.runtime.close();
+    await Promise.all([this.logs.flush(), this.meter.flush()]);
+    await this.store.close();
+  }
+}
+
+export function apiId(appName: string): string {
+  return crypto.createHash('sha256').update(appName).digest('hex').slice(0, 10);
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      reject(e.code === 'EADDRINUSE' ? new PlatformError('ERR_PORT_IN_USE', `port ${port} on ${host} is already in use (choose another with --port / --aws-port)`) : e);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+}
+
+function readOrCreateToken(dataDir: string): string {
+  const file = path.join(dataDir, 'admin-token');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const token = crypto.randomBytes(24).toString('base64url');
+    fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+    return token;
+  }
+}
+
+/**
+ * A node_modules holding only the AWS SDKs (links to Nimbus' own copies), put on
+ * function instances' NODE_PATH so function code can use the SDKs without
+ * installing them, and nothing else of Nimbus' dependencies leaks in.
+ */
+function linkSdks(dataDir: string): string {
+  const sdkDir = path.join(dataDir, 'runtime', 'sdk');
+  const nm = path.join(sdkDir, 'node_modules');
+  fs.mkdirSync(nm, { recursive: true });
+  const targets: Record<string, string> = {
+    'aws-sdk': path.dirname(require.resolve('aws-sdk/package.json')),
+    '@aws-sdk': path.dirname(path.dirname(require.resolve('@aws-sdk/client-lambda/package.json'))),
+  };
+  for (const [name, target] of Object.entries(targets)) {
+    const link = path.join(nm, name);
+    let current: string | null = null;
+    try {
+      current = fs.readlinkSync(link);
+    } catch {
+      /* missing */
+    }
+    if (current !== target) {
+      fs.rmSync(link, { recursive: true, force: true });
+      fs.symlinkSync(target, link, 'dir');
+    }
+  }
+  return sdkDir;
+}

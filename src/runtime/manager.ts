@@ -1,0 +1,207 @@
+/**
+ * Instance lifecycle: starting -> generic (pre-started, no code) -> initializing
+ * -> idle <-> busy -> reaped or dead. A request takes, in order: an idle warm
+ * instance of its function, else a pre-started generic process, else a new one.
+ * Whether it may run at all (concurrency) is decided above, in invoke/.
+ */
+import { Instance } from './instance';
+import { NodeInstance } from './node-instance';
+import { ProvidedInstance } from './provided-instance';
+import { logStreamName } from './env';
+import type { FunctionConfig, LogListener } from './types';
+
+export interface RuntimeOptions {
+  /** Pre-started generic Node processes kept ready (0 disables the pool). */
+  poolSize: number;
+  /** Idle instances older than this are reaped (scale to zero). */
+  keepAliveMs: number;
+  /** Directory whose node_modules holds the SDKs for function code. */
+  sdkDir: string;
+  onLog: LogListener;
+  /** How often busy instances' memory is checked against their limit. */
+  memorySampleMs?: number;
+}
+
+export interface Acquired {
+  instance: Instance;
+  /** True when this request paid for init (a cold start). */
+  cold: boolean;
+}
+
+interface FunctionInstances {
+  idle: Instance[];
+  all: Set<Instance>;
+}
+
+export function isNodeRuntime(runtime: string): boolean {
+  return runtime.startsWith('nodejs');
+}
+
+export class RuntimeManager {
+  private readonly generic: NodeInstance[] = [];
+  private startingGeneric = 0;
+  private readonly fns = new Map<string, FunctionInstances>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: RuntimeOptions) {
+    const reapEvery = Math.min(30_000, Math.max(250, Math.floor(opts.keepAliveMs / 4)));
+    this.timers.push(setInterval(() => this.reap(), reapEvery).unref());
+    this.timers.push(setInterval(() => this.sampleMemory(), opts.memorySampleMs ?? 200).unref());
+    this.fillPool();
+  }
+
+  private entry(name: string): FunctionInstances {
+    let e = this.fns.get(name);
+    if (!e) {
+      e = { idle: [], all: new Set() };
+      this.fns.set(name, e);
+    }
+    return e;
+  }
+
+  private fillPool(): void {
+    while (!this.closed && this.generic.length + this.startingGeneric < this.opts.poolSize) {
+      this.startingGeneric++;
+      const inst = new NodeInstance(this.opts.onLog, this.opts.sdkDir);
+      const drop = (): void => {
+        const i = this.generic.indexOf(inst);
+        if (i >= 0) this.generic.splice(i, 1);
+      };
+      inst.once('dead', drop);
+      inst.whenGeneric().then(() => {
+        this.startingGeneric--;
+        if (this.closed) inst.kill();
+        else this.generic.push(inst);
+      });
+    }
+  }
+
+  /** A warm instance if there is one, else a cold one (init happens here). Rejects with InitFailure. */
+  async acquire(fn: FunctionConfig, provisioned = false): Promise<Acquired> {
+    const e = this.entry(fn.name);
+    while (!provisioned && e.idle.length > 0) {
+      const inst = e.idle.pop()!;
+      if (inst.state === 'idle' && !inst.retired && inst.fn!.version === fn.version) return { instance: inst, cold: false };
+      if (inst.state !== 'dead') inst.kill();
+    }
+    const instFn: FunctionConfig = {
+      ...fn,
+      env: {
+        ...fn.env,
+        AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(),
+        AWS_LAMBDA_INITIALIZATION_TYPE: provisioned ? 'provisioned-concurrency' : 'on-demand',
+      },
+    };
+    let inst: Instance;
+    if (isNodeRuntime(fn.runtime)) {
+      const node = this.generic.shift() ?? new NodeInstance(this.opts.onLog, this.opts.sdkDir);
+      this.fillPool();
+      this.track(e, node);
+      await node.assign(instFn);
+      inst = node;
+    } else {
+      inst = await ProvidedInstance.start(instFn, this.opts.onLog);
+      this.track(e, inst);
+    }
+    inst.provisioned = provisioned;
+    if (this.closed) {
+      inst.kill();
+      throw new Error('runtime closed');
+    }
+    return { instance: inst, cold: true };
+  }
+
+  private track(e: FunctionInstances, inst: Instance): void {
+    e.all.add(inst);
+    inst.once('dead', () => {
+      e.all.delete(inst);
+      const i = e.idle.indexOf(inst);
+      if (i >= 0) e.idle.splice(i, 1);
+    });
+  }
+
+  /** Back to the warm set after an invocation (or gone, if it should not be reused). */
+  release(inst: Instance): void {
+    if (inst.state !== 'idle') return;
+    if (inst.retired || this.closed) {
+      inst.kill();
+      return;
+    }
+    this.entry(inst.fn!.name).idle.push(inst);
+  }
+
+  /** Hot reload / redeploy / delete: no new work for this function's current instances. */
+  retire(functionName: string): void {
+    const e = this.fns.get(functionName);
+    if (!e) return;
+    for (const inst of e.all) {
+      inst.retired = true;
+      if (inst.state === 'idle') inst.kill();
+    }
+    e.idle.length = 0;
+  }
+
+  /** Instances (alive) per function, for tests, stats and `nimbus ls`. */
+  counts(functionName: string): { total: number; idle: number; busy: number; provisioned: number } {
+    const e = this.fns.get(functionName);
+    if (!e) return { total: 0, idle: 0, busy: 0, provisioned: 0 };
+    let idle = 0;
+    let busy = 0;
+    let provisioned = 0;
+    for (const i of e.all) {
+      if (i.state === 'idle') idle++;
+      if (i.state === 'busy') busy++;
+      if (i.provisioned) provisioned++;
+    }
+    return { total: e.all.size, idle, busy, provisioned };
+  }
+
+  /** PIDs of every live process the runtime owns (generic pool included). */
+  pids(): number[] {
+    const out: number[] = this.generic.map((g) => g.pid);
+    for (const e of this.fns.values()) for (const i of e.all) out.push(i.pid);
+    return out;
+  }
+
+  genericCount(): number {
+    return this.generic.length;
+  }
+
+  private reap(): void {
+    const cutoff = Date.now() - this.opts.keepAliveMs;
+    for (const e of this.fns.values()) {
+      for (let i = e.idle.length - 1; i >= 0; i--) {
+        const inst = e.idle[i]!;
+        if (!inst.provisioned && inst.lastUsed < cutoff) {
+          e.idle.splice(i, 1);
+          inst.kill();
+        }
+      }
+    }
+  }
+
+  private sampleMemory(): void {
+    for (const e of this.fns.values()) {
+      for (const inst of e.all) if (inst.state === 'busy' || inst.state === 'initializing') inst.checkMemory();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    const all: Instance[] = [...this.generic];
+    for (const e of this.fns.values()) all.push(...e.all);
+    this.generic.length = 0;
+    await Promise.all(
+      all.map(
+        (i) =>
+          new Promise<void>((resolve) => {
+            if (i.state === 'dead') return resolve();
+            i.once('dead', () => resolve());
+            i.kill();
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+/** What the runtime layer needs to know about a function to run instances of it. */
+export interface FunctionConfig {
+  /** Deployed function name. */
+  name: string;
+  /** Bumped on every code/config change; instances of older versions are retired. */
+  version: number;
+  /** `nodejs20.x`... or `provided*`. */
+  runtime: string;
+  handler: string;
+  /** Absolute code directory (LAMBDA_TASK_ROOT). */
+  codeDir: string;
+  /** Node only: absolute module path to load (TypeScript handlers point at their bundle). */
+  modulePath: string;
+  /** Node only: dotted export path of the handler. */
+  exportPath: string;
+  memorySize: number;
+  /** Seconds. */
+  timeout: number;
+  /** The instance's whole environment (function variables + Lambda's reserved ones). */
+  env: Record<string, string>;
+  /** `/aws/lambda/<name>` */
+  logGroupName: string;
+  arn: string;
+}
+
+export interface Invocation {
+  id: string;
+  payload: Buffer | string;
+  /** Epoch ms. */
+  deadline: number;
+  traceId: string;
+  clientContext?: string;
+}
+
+export type InvocationOutcome =
+  | { kind: 'response'; payload: Buffer; maxRssKb: number }
+  /** The function reported an error (Runtime API /error, a throw or a rejection). */
+  | { kind: 'error'; payload: Buffer; maxRssKb: number }
+  | { kind: 'timeout'; maxRssKb: number }
+  /** The process died or exceeded its memory: the instance is gone. */
+  | { kind: 'crash'; errorType: string; message: string; maxRssKb: number };
+
+export type InstanceState = 'starting' | 'generic' | 'initializing' | 'idle' | 'busy' | 'dead';
+
+/** Why an instance could not initialize, in Lambda's error shape. */
+export class InitFailure extends Error {
+  constructor(readonly errorType: string, message: string, readonly trace: string[] = []) {
+    super(message);
+    this.name = 'InitFailure';
+  }
+}
+
+export type LogStream = 'stdout' | 'stderr' | 'platform';
+/** Output of an instance, attributed to the invocation it happened in (null during init). */
+export type LogListener = (fn: string, requestId: string | null, stream: LogStream, text: string) => void;

@@ -1,0 +1,67 @@
+/**
+ * Opens the store named by a URL: picks the backend, connects, runs the
+ * migrations, and wires the repositories. The composition root calls this
+ * once; modules that keep their own tables pass their migrations here (or to
+ * `store.migrate`) and build their repositories on `store.db`.
+ */
+import { AppsRepo } from './apps-repo';
+import { CORE_MIGRATIONS } from './core-migrations';
+import type { Db, Migration } from './db';
+import { FunctionsRepo } from './functions-repo';
+import { InvocationsRepo } from './invocations-repo';
+import { LogsRepo } from './logs-repo';
+import { runMigrations } from './migrate';
+import { PostgresDb } from './postgres';
+import { SqliteDb } from './sqlite';
+import { parseStoreUrl } from './store-url';
+import type { Store, StoreKind, StoreOptions } from './types';
+
+export interface OpenStoreOptions extends StoreOptions {
+  /** Other modules' migrations, applied after the store's own, in the same run. */
+  migrations?: readonly Migration[];
+}
+
+/** The SQL-backed Store, with the Db underneath for modules that add their own tables. */
+export interface SqlStore extends Store {
+  readonly db: Db;
+  /** Applies migrations not yet recorded (see runMigrations); returns `module@version` of those applied. */
+  migrate(migrations: readonly Migration[]): Promise<string[]>;
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
+  const target = parseStoreUrl(opts.url);
+  const db: Db = target.kind === 'postgres' ? await PostgresDb.open(target.pg) : new SqliteDb(target.file);
+  try {
+    await runMigrations(db, [...CORE_MIGRATIONS, ...(opts.migrations ?? [])]);
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+  return new SqlStoreImpl(target.kind, target.location, db);
+}
+
+class SqlStoreImpl implements SqlStore {
+  readonly apps: AppsRepo;
+  readonly functions: FunctionsRepo;
+  readonly invocations: InvocationsRepo;
+  readonly logs: LogsRepo;
+
+  constructor(
+    readonly kind: StoreKind,
+    readonly location: string,
+    readonly db: Db,
+  ) {
+    this.apps = new AppsRepo(db);
+    this.functions = new FunctionsRepo(db);
+    this.invocations = new InvocationsRepo(db);
+    this.logs = new LogsRepo(db);
+  }
+
+  migrate(migrations: readonly Migration[]): Promise<string[]> {
+    return runMigrations(this.db, migrations);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * SQLite behind the async Db interface (better-sqlite3, one connection per store).
+ *
+ * Durability: WAL with `synchronous = FULL`, so every COMMIT fsyncs the WAL
+ * before it returns. NORMAL would survive `kill -9` but could lose the last
+ * commits on power loss, and the design never trades durability away silently;
+ * hot paths batch their writes so the fsync is paid once per batch instead.
+ *
+ * better-sqlite3 is synchronous, so each call runs to completion on the spot.
+ * Transactions take an async callback, though, and one connection means a
+ * statement issued by someone else while that callback awaits would land inside
+ * the transaction. A FIFO mutex therefore orders every call: while a
+ * transaction is open, other calls wait for it to end.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { PlatformError } from '../errors';
+import {
+  type Db,
+  type RunResult,
+  type SqlValue,
+  type Tx,
+  insertPrefix,
+  normalizeParams,
+  storeError,
+  wrapQueryError,
+} from './db';
+import { Mutex } from './mutex';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Enough for every distinct statement text a process issues; evicts oldest beyond that. */
+const STATEMENT_CACHE_SIZE = 500;
+/** How long a write waits for another process holding the file's write lock (ms). */
+const BUSY_TIMEOUT_MS = 5000;
+
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+  private readonly mutex = new Mutex();
+  private closed = false;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') {
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+      } catch (e) {
+        throw storeError(`cannot create the directory for SQLite database ${file}`, e);
+      }
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      // journal_mode is the first statement to read the file, so a file that is
+      // not a database fails here, inside the wrapper, with a clear message.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma('foreign_keys = ON');
+    } catch (e) {
+      db?.close();
+      throw storeError(`cannot open SQLite database ${file}`, e);
+    }
+    this.db = db;
+  }
+
+  all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.outside(() => this.allSync<T>(sql, params));
+  }
+
+  get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.outside(() => this.getSync<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    return this.outside(() => this.runSync(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.outside(() => this.execSync(sql));
+  }
+
+  async insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    suffix?: string,
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    // One transaction so the batch costs one fsync, not one per row.
+    return this.tx(async (t) => t.insertRows(table, columns, rows, suffix));
+  }
+
+  async tx<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    await this.mutex.acquire();
+    try {
+      this.assertOpen();
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (e) {
+        throw storeError(`cannot begin a transaction on ${this.file}`, e);
+      }
+      const t = new SqliteTx(this);
+      let result: T;
+      try {
+        result = await fn(t);
+      } catch (e) {
+        t.finished = true;
+        this.rollback();
+        throw e;
+      }
+      t.finished = true;
+      if (t.failed) {
+        // PostgreSQL aborts a transaction after any failed statement; SQLite
+        // would happily commit the rest. Refuse here too so callers see the
+        // same semantics on both backends.
+        this.rollback();
+        throw storeError('transaction rolled back: a statement inside it failed', t.failed);
+      }
+      try {
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.rollback();
+        throw storeError('commit failed', e);
+      }
+      return result;
+    } finally {
+      this.mutex.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let queued transactions finish rather than cutting them off.
+    await this.mutex.acquire();
+    try {
+      if (this.closed) return;
+      this.closed = true;
+      this.statements.clear();
+      this.db.close();
+    } finally {
+      this.mutex.release();
+    }
+  }
+
+  // --- synchronous core, used by the Db (under the mutex) and by SqliteTx (inside BEGIN) ---
+
+  allSync<T extends object>(sql: string, params?: readonly SqlValue[]): T[] {
+    try {
+      return this.prepare(sql).all(...normalizeParams(params)) as T[];
+    } catch (e) {
+      throw wrapQueryError(e, sql);
+    }
+  }
+
+  getSync<T extends object>(sql: string, params?: readonly SqlValue[]): T | undefined {
+    try {
+      return this.prepare(sql).get(...normalizeParams(params)) as T | undefined;
+    } catch (e) {
+      throw wrapQueryError(e, sql);
+    }
+  }
+
+  runSync(sql: string, params?: readonly SqlValue[]): RunResult {
+    try {
+      return { changes: this.prepare(sql).run(...normalizeParams(params)).changes };
+    } catch (e) {
+      throw wrapQueryError(e, sql);
+    }
+  }
+
+  execSync(sql: string): void {
+    try {
+      this.db.exec(sql);
+    } catch (e) {
+      throw wrapQueryError(e, sql);
+    }
+  }
+
+  insertRowsSync(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    suffix?: string,
+  ): number {
+    if (rows.length === 0) return 0;
+    const placeholders = '(' + columns.map(() => '?').join(', ') + ')';
+    const sql = insertPrefix(table, columns) + placeholders + (suffix ? ' ' + suffix : '');
+    let changes = 0;
+    try {
+      const stmt = this.prepare(sql);
+      for (const row of rows) {
+        if (row.length !== columns.length) {
+          throw new PlatformError('ERR_INTERNAL', `insertRows into ${table}: row has ${row.length} values for ${columns.length} columns`);
+        }
+        changes += stmt.run(...normalizeParams(row)).changes;
+      }
+    } catch (e) {
+      throw wrapQueryError(e, sql);
+    }
+    return changes;
+  }
+
+  private prepare(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt) return stmt;
+    stmt = this.db.prepare(sql);
+    if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+      const oldest = this.statements.keys().next().value;
+      if (oldest !== undefined) this.statements.delete(oldest);
+    }
+    this.statements.set(sql, stmt);
+    return stmt;
+  }
+
+  /** Runs a non-transactional call now if nothing is queued, else after the current transaction. */
+  private outside<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(closedError(this.file));
+    if (this.mutex.idle) {
+      try {
+        return Promise.resolve(fn());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.mutex.acquire().then(() => {
+      try {
+        this.assertOpen();
+        return fn();
+      } finally {
+        this.mutex.release();
+      }
+    });
+  }
+
+  private rollback(): void {
+    // SQLite rolls back by itself on some errors (SQLITE_FULL, IOERR); a second
+    // ROLLBACK would then fail and hide the original error.
+    if (!this.db.inTransaction) return;
+    try {
+      this.db.exec('ROLLBACK');
+    } catch {
+      // Nothing more to do: the connection is no longer in a transaction or is broken.
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError(this.file);
+  }
+}
+
+class SqliteTx implements Tx {
+  readonly dialect = 'sqlite' as const;
+  finished = false;
+  /** The first statement error inside the transaction, which dooms it (see SqliteDb.tx). */
+  failed: unknown = undefined;
+
+  constructor(private readonly db: SqliteDb) {}
+
+  all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.call(() => this.db.allSync<T>(sql, params));
+  }
+
+  get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.call(() => this.db.getSync<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    return this.call(() => this.db.runSync(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.call(() => this.db.execSync(sql));
+  }
+
+  insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    suffix?: string,
+  ): Promise<number> {
+    return this.call(() => this.db.insertRowsSync(table, columns, rows, suffix));
+  }
+
+  lock(_name: string): Promise<void> {
+    // BEGIN IMMEDIATE already holds the database's single write lock.
+    return this.call(() => undefined);
+  }
+
+  private call<T>(fn: () => T): Promise<T> {
+    if (this.finished) return Promise.reject(storeError('transaction handle used after its transaction ended'));
+    try {
+      return Promise.resolve(fn());
+    } catch (e) {
+      this.failed ??= e;
+      return Promise.reject(e);
+    }
+  }
+}
+
+function closedError(file: string): PlatformError {
+  return storeError(`store ${file} is closed`);
+}
