@@ -99,6 +99,17 @@ export function storeError(message: string, cause?: unknown): PlatformError {
 }
 
 /**
+ * The store named by the URL cannot be opened at all (unreachable server, bad
+ * credentials, no such database, a file that is not SQLite): docs/errors.md
+ * files that under ERR_STORE_URL, since the fix is in the `--store` value or
+ * the server it names, not in a running store.
+ */
+export function openError(message: string, cause?: unknown): PlatformError {
+  const e = storeError(message, cause);
+  return new PlatformError('ERR_STORE_URL', e.message, cause === undefined ? {} : { cause });
+}
+
+/**
  * A one-line reason. Node's happy-eyeballs connect throws an AggregateError with
  * an empty message (e.g. `localhost` refusing on ::1 and 127.0.0.1), so fall
  * back to the inner errors and the error code.
@@ -111,6 +122,17 @@ function describeCause(cause: unknown): string {
   }
   const code = (cause as { code?: unknown }).code;
   return typeof code === 'string' ? code : cause.name;
+}
+
+/** The innermost error of a `cause` chain (the driver's own error). */
+export function rootCause(e: unknown): unknown {
+  let cur = e;
+  for (let depth = 0; depth < 10; depth++) {
+    const next = cur instanceof Error ? cur.cause : undefined;
+    if (next === undefined) break;
+    cur = next;
+  }
+  return cur;
 }
 
 /** Errors raised by user code pass through untouched; driver errors are wrapped with the SQL. */

@@ -20,6 +20,8 @@ import {
   insertPrefix,
   lockKey,
   normalizeParams,
+  openError,
+  rootCause,
   storeError,
   wrapQueryError,
 } from './db';
@@ -125,7 +127,9 @@ export class PostgresDb implements Db {
       }
     } catch (e) {
       await pool.end().catch(() => undefined);
-      throw storeError(`cannot open PostgreSQL store ${target.location}`, e);
+      // Name the store once and give the driver's own reason (unreachable,
+      // auth failed, no such database) rather than our wrapping layers.
+      throw openError(`cannot open PostgreSQL store ${target.location}`, rootCause(e));
     }
     return db;
   }

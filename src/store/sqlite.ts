@@ -11,6 +11,13 @@
  * statement issued by someone else while that callback awaits would land inside
  * the transaction. A FIFO mutex therefore orders every call: while a
  * transaction is open, other calls wait for it to end.
+ *
+ * Waiting for another connection's write lock (a second store on the same
+ * file, in this process or another) must not use SQLite's busy handler: it
+ * sleeps synchronously, freezing the event loop, and if the lock holder is an
+ * async transaction in this same process it can never finish, a deadlock. So
+ * every write takes the lock with `BEGIN IMMEDIATE` and no busy wait, retried
+ * on timers; writes issued outside a transaction get one of their own.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +30,7 @@ import {
   type Tx,
   insertPrefix,
   normalizeParams,
+  openError,
   storeError,
   wrapQueryError,
 } from './db';
@@ -47,7 +55,7 @@ export class SqliteDb implements Db {
       try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
       } catch (e) {
-        throw storeError(`cannot create the directory for SQLite database ${file}`, e);
+        throw openError(`cannot create the directory for SQLite database ${file}`, e);
       }
     }
     let db: Database.Database | undefined;
@@ -61,25 +69,26 @@ export class SqliteDb implements Db {
       db.pragma('foreign_keys = ON');
     } catch (e) {
       db?.close();
-      throw storeError(`cannot open SQLite database ${file}`, e);
+      throw openError(`cannot open SQLite database ${file}`, e);
     }
     this.db = db;
   }
 
   all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.outside(() => this.allSync<T>(sql, params));
+    return this.readOrWrite(sql, () => this.allSync<T>(sql, params), (t) => t.all<T>(sql, params));
   }
 
   get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    return this.outside(() => this.getSync<T>(sql, params));
+    return this.readOrWrite(sql, () => this.getSync<T>(sql, params), (t) => t.get<T>(sql, params));
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
-    return this.outside(() => this.runSync(sql, params));
+    return this.readOrWrite(sql, () => this.runSync(sql, params), (t) => t.run(sql, params));
   }
 
   exec(sql: string): Promise<void> {
-    return this.outside(() => this.execSync(sql));
+    // A script may write anything; give it a transaction (see the header).
+    return this.tx((t) => t.exec(sql));
   }
 
   async insertRows(
@@ -98,11 +107,7 @@ export class SqliteDb implements Db {
     await this.mutex.acquire();
     try {
       this.assertOpen();
-      try {
-        this.db.exec('BEGIN IMMEDIATE');
-      } catch (e) {
-        throw storeError(`cannot begin a transaction on ${this.file}`, e);
-      }
+      await this.beginImmediate();
       const t = new SqliteTx(this);
       let result: T;
       try {
@@ -236,6 +241,50 @@ export class SqliteDb implements Db {
     });
   }
 
+  /**
+   * Takes the file's write lock without SQLite's blocking busy wait (see the
+   * header), retrying with backoff while another connection holds it.
+   */
+  private async beginImmediate(): Promise<void> {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    let delay = 1;
+    for (;;) {
+      this.busyTimeout(0);
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (e) {
+        if (!isBusy(e) || Date.now() >= deadline) throw storeError(`cannot begin a transaction on ${this.file}`, e);
+      } finally {
+        this.busyTimeout(BUSY_TIMEOUT_MS);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+
+  private busyTimeout(ms: number): void {
+    // Kept for reads, which in WAL mode only wait in rare cases (recovery, a
+    // checkpoint restart) and then briefly.
+    this.prepare(`PRAGMA busy_timeout = ${ms}`).get();
+  }
+
+  /**
+   * Read-only statements run right away (WAL readers never wait for writers);
+   * anything that writes goes through a transaction so it takes the write lock
+   * the non-blocking way.
+   */
+  private readOrWrite<T>(sql: string, read: () => T, write: (t: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError(this.file));
+    let readonly: boolean;
+    try {
+      readonly = this.prepare(sql).readonly;
+    } catch (e) {
+      return Promise.reject(wrapQueryError(e, sql));
+    }
+    return readonly ? this.outside(read) : this.tx(write);
+  }
+
   private rollback(): void {
     // SQLite rolls back by itself on some errors (SQLITE_FULL, IOERR); a second
     // ROLLBACK would then fail and hide the original error.
@@ -299,6 +348,11 @@ class SqliteTx implements Tx {
       return Promise.reject(e);
     }
   }
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 function closedError(file: string): PlatformError {

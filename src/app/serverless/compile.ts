@@ -1,0 +1,161 @@
+/**
+ * Checked definition -> Stack: deployed names, defaults, merged environments, routes
+ * with their CORS, and the checks that span functions (duplicate names and routes).
+ */
+import type { FunctionSpec, HttpRoute, Stack } from '../stack';
+import { type DefinitionContext, keyPathString } from './context';
+import { httpApiCors, mergeHttpCors } from './cors';
+import type { HttpEventDefinition } from './http-events';
+import type { ServerlessDefinition } from './validate';
+
+export interface CompileOptions {
+  /** Absolute app directory. */
+  appDir: string;
+  /** Definition file name relative to appDir. */
+  definitionFile: string;
+  stage?: string;
+  region?: string;
+}
+
+/** Lambda's defaults as the framework sets them (`memorySize: 1024`, `timeout: 6`). */
+export const DEFAULT_MEMORY_SIZE = 1024;
+export const DEFAULT_TIMEOUT = 6;
+/** Lambda: function names are 1-64 letters, digits, hyphens and underscores. */
+const FUNCTION_NAME_RE = /^[a-zA-Z0-9-_]{1,64}$/;
+/** Lambda: "The total size of all environment variables doesn't exceed 4 KB." */
+const ENV_LIMIT_BYTES = 4096;
+/** API Gateway's stage name rule, which the framework enforces when there are http events. */
+const REST_STAGE_RE = /^[-_a-zA-Z0-9]+$/;
+/** HTTP API's integration timeout (30 s) and REST API's (29 s). */
+const HTTP_API_TIMEOUT = 30;
+const REST_API_TIMEOUT = 29;
+
+export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, opts: CompileOptions): Stack {
+  const stage = opts.stage || def.provider.stage || 'dev';
+  const region = opts.region || def.provider.region || 'us-east-1';
+  const { provider } = def;
+
+  const functions: FunctionSpec[] = [];
+  const names = new Map<string, string>();
+  for (const fd of def.functions) {
+    const name = fd.name ?? `${def.service}-${stage}-${fd.key}`;
+    if (!FUNCTION_NAME_RE.test(name)) {
+      const reason = fd.name === null ? `gives the deployed name ${JSON.stringify(name)}, which` : 'name';
+      ctx.invalid(fd.name === null ? fd.keys : [...fd.keys, 'name'], `${reason} must be 1-64 letters, digits, hyphens or underscores (Lambda's rule)`, fd.name === null ? undefined : { value: fd.name });
+    }
+    const other = names.get(name);
+    if (other !== undefined) ctx.invalid(fd.keys, `has the deployed name ${JSON.stringify(name)}, which functions.${other} already has`);
+    names.set(name, fd.key);
+
+    const environment = { ...provider.environment, ...fd.environment };
+    const size = Object.entries(environment).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    if (size > ENV_LIMIT_BYTES) {
+      ctx.invalid([...fd.keys, 'environment'], `is ${size} bytes with provider.environment, over Lambda's 4 KB limit for environment variables`);
+    }
+    if (fd.provisionedConcurrency !== null && fd.reservedConcurrency !== null && fd.provisionedConcurrency > fd.reservedConcurrency) {
+      ctx.invalid([...fd.keys, 'provisionedConcurrency'], `must not exceed reservedConcurrency (${fd.reservedConcurrency})`, { value: fd.provisionedConcurrency });
+    }
+
+    const spec: FunctionSpec = {
+      key: fd.key,
+      name,
+      handler: fd.handler,
+      runtime: fd.runtime,
+      memorySize: fd.memorySize ?? provider.memorySize ?? DEFAULT_MEMORY_SIZE,
+      timeout: fd.timeout ?? provider.timeout ?? DEFAULT_TIMEOUT,
+      environment,
+      reservedConcurrency: fd.reservedConcurrency,
+      provisionedConcurrency: fd.provisionedConcurrency,
+      codeDir: opts.appDir,
+    };
+    if (fd.description !== null) spec.description = fd.description;
+    functions.push(spec);
+
+    warnTimeouts(ctx, fd.keys, fd.timeout !== null, spec.timeout, fd.events);
+  }
+
+  const events = def.functions.flatMap((fd, i) => fd.events.map((ev) => ({ ev, fn: functions[i] })));
+  checkRoutes(ctx, events.map((e) => e.ev));
+  if (events.some((e) => e.ev.kind === 'http') && !REST_STAGE_RE.test(stage)) {
+    ctx.invalid(['provider', 'stage'], 'must contain only letters, digits, hyphens and underscores when there are http events (API Gateway stage names)', { value: stage });
+  }
+
+  const restCors = mergeHttpCors(events.filter((e) => e.ev.kind === 'http').map((e) => e.ev));
+  const routes: HttpRoute[] = events.map(({ ev, fn }) => {
+    const route: HttpRoute = {
+      kind: ev.kind,
+      method: ev.method,
+      path: ev.path,
+      functionName: fn.name,
+      cors: ev.kind === 'http' && ev.cors ? (restCors.get(ev.path) ?? null) : null,
+    };
+    if (ev.isDefaultRoute) route.isDefaultRoute = true;
+    return route;
+  });
+
+  return {
+    service: def.service,
+    stage,
+    region,
+    appDir: opts.appDir,
+    definitionFile: opts.definitionFile,
+    functions,
+    routes,
+    httpApi: {
+      cors: httpApiCors(
+        provider.httpApiCors,
+        events.filter((e) => e.ev.kind === 'httpApi').map((e) => e.ev.method),
+      ),
+    },
+    warnings: ctx.warnings,
+  };
+}
+
+/** The framework's warnings for function timeouts an API Gateway integration cannot wait for. */
+function warnTimeouts(ctx: DefinitionContext, fnKeys: readonly (string | number)[], own: boolean, timeout: number, events: HttpEventDefinition[]): void {
+  const where = own ? keyPathString([...fnKeys, 'timeout']) : `${keyPathString(fnKeys)} (timeout ${timeout} s from the provider or the default)`;
+  if (events.some((e) => e.kind === 'httpApi') && timeout >= HTTP_API_TIMEOUT) {
+    ctx.warn(`${where}: ${timeout} s ${timeout > HTTP_API_TIMEOUT ? 'exceeds' : 'leaves no room within'} the HTTP API's ${HTTP_API_TIMEOUT} s integration timeout; requests may time out before the function finishes`);
+  }
+  if (events.some((e) => e.kind === 'http') && timeout > REST_API_TIMEOUT) {
+    ctx.warn(`${where}: ${timeout} s exceeds the REST API's ${REST_API_TIMEOUT} s integration timeout; requests may time out before the function finishes`);
+  }
+}
+
+/** A path with parameter names erased: routes that differ only in names match the same requests. */
+function shape(path: string): string {
+  return path.replace(/\{[^}/]+\+\}/g, '{+}').replace(/\{[^}/]+\}/g, '{}');
+}
+
+/**
+ * Rejects two routes of one API that match the same requests (same method and path
+ * shape; a specific method and ANY may coexist), and, for REST APIs, two different
+ * variable path parts at one level (API Gateway allows one variable child per resource).
+ */
+function checkRoutes(ctx: DefinitionContext, events: HttpEventDefinition[]): void {
+  const seen = new Map<string, HttpEventDefinition>();
+  const restVariables = new Map<string, { segment: string; ev: HttpEventDefinition }>();
+  for (const ev of events) {
+    const routeKey = ev.isDefaultRoute ? '$default' : `${ev.method} ${ev.path}`;
+    const id = `${ev.kind} ${ev.isDefaultRoute ? '$default' : `${ev.method} ${shape(ev.path)}`}`;
+    const prev = seen.get(id);
+    if (prev) {
+      const prevKey = prev.isDefaultRoute ? '$default' : `${prev.method} ${prev.path}`;
+      const what = prevKey === routeKey ? `the route ${routeKey}` : `the route ${routeKey}, which matches the same requests as ${prevKey}`;
+      ctx.invalid(ev.keys, `defines ${what} already defined by ${keyPathString(prev.keys)}`);
+    }
+    seen.set(id, ev);
+
+    if (ev.kind !== 'http' || ev.path === '/') continue;
+    const segments = ev.path.slice(1).split('/');
+    segments.forEach((segment, i) => {
+      if (!segment.startsWith('{')) return;
+      const parent = `/${segments.slice(0, i).join('/')}`;
+      const other = restVariables.get(parent);
+      if (!other) restVariables.set(parent, { segment, ev });
+      else if (other.segment !== segment) {
+        ctx.invalid(ev.keys, `path ${ev.path} has ${segment} under ${parent} where ${keyPathString(other.ev.keys)} has ${other.segment} (API Gateway REST APIs allow one variable path part per level)`);
+      }
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Runs the store conformance suite against PostgreSQL. CI starts the server;
+ * if it is unreachable this file fails rather than skips, so a broken CI
+ * database can never pass as green.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { openStore } from '../../src/store/open';
+import { toPgPlaceholders } from '../../src/store/postgres';
+import { dbOf, storeConformance } from './conformance';
+
+const BASE_URL = process.env.NIMBUS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const created: string[] = [];
+
+function schemaUrl(schema: string): string {
+  created.push(schema);
+  const u = new URL(BASE_URL);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
+function newSchema(): string {
+  return `t_${randomBytes(6).toString('hex')}`;
+}
+
+after(async () => {
+  if (created.length === 0) return;
+  const client = new Client({ connectionString: BASE_URL });
+  await client.connect();
+  try {
+    for (const s of created) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
+
+const mainUrl = schemaUrl(newSchema());
+storeConformance('postgres', () => openStore({ url: mainUrl }));
+
+describe('postgres store specifics', () => {
+  it('creates the schema and keeps every table in it', async () => {
+    const schema = newSchema();
+    const store = await openStore({ url: schemaUrl(schema) });
+    try {
+      const rows = await dbOf(store).all<{ table_name: string }>(
+        'SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name',
+        [schema],
+      );
+      assert.deepEqual(
+        rows.map((r) => r.table_name),
+        ['apps', 'function_logs', 'functions', 'invocations', 'nimbus_migrations'],
+      );
+      assert.match(store.location, new RegExp(`schema=${schema}`));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('several nodes starting against a fresh schema at once migrate exactly once', async () => {
+    const url = schemaUrl(newSchema());
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ url })));
+    try {
+      const rows = await dbOf(stores[0]).all('SELECT module, version FROM nimbus_migrations');
+      assert.deepEqual(rows, [{ module: 'core', version: 1 }]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('parses BIGINT as number on its own pool only, leaving pg global parsers alone', async () => {
+    const store = await openStore({ url: mainUrl });
+    const client = new Client({ connectionString: BASE_URL });
+    await client.connect();
+    try {
+      assert.deepEqual(await dbOf(store).get('SELECT CAST(1700000000000 AS BIGINT) AS n'), { n: 1_700_000_000_000 });
+      const plain = await client.query('SELECT CAST(1700000000000 AS BIGINT) AS n');
+      assert.equal(plain.rows[0].n, '1700000000000');
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('bad URLs are ERR_STORE_URL and never echo the password', async () => {
+    for (const url of [
+      'postgres://u:s3cret@127.0.0.1:notaport/db',
+      'postgresql://u:s3cret@127.0.0.1/db?schema=Bad-Name',
+      'postgres://u:s3cret@127.0.0.1/db?schema=pg_catalog',
+    ]) {
+      await assert.rejects(openStore({ url }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'ERR_STORE_URL', url);
+        assert.doesNotMatch(e.message, /s3cret/);
+        return true;
+      });
+    }
+  });
+
+  // docs/errors.md: an unreachable database is an ERR_STORE_URL (fix the --store value or the server).
+  it('an unreachable server or missing database is ERR_STORE_URL naming the URL without its password', async () => {
+    await assert.rejects(openStore({ url: 'postgres://u:s3cret@127.0.0.1:1/db?schema=x' }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ERR_STORE_URL');
+      assert.ok(e.message.includes('postgres://u@127.0.0.1:1/db'), e.message);
+      assert.doesNotMatch(e.message, /s3cret/);
+      return true;
+    });
+    const missing = new URL(BASE_URL);
+    missing.pathname = `/nimbus_missing_${randomBytes(4).toString('hex')}`;
+    await assert.rejects(openStore({ url: missing.toString() }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ERR_STORE_URL');
+      assert.match(e.message, /does not exist/);
+      return true;
+    });
+  });
+
+  it('rewrites ? placeholders outside literals, identifiers and comments', () => {
+    assert.equal(toPgPlaceholders('SELECT ? , ?'), 'SELECT $1 , $2');
+    assert.equal(
+      toPgPlaceholders(`SELECT '?', 'it''s ?', "we?ird", ? -- what?\n, /* ? */ ?`),
+      `SELECT '?', 'it''s ?', "we?ird", $1 -- what?\n, /* ? */ $2`,
+    );
+    assert.equal(toPgPlaceholders('no params'), 'no params');
+  });
+});
