@@ -118,7 +118,7 @@ export class Platform {
       sdkDir,
       onLog: (fn, id, stream, text) => logs.emit(fn, id, stream, text),
     });
-    const engine = new InvokeEngine(runtime, logs, meter, { concurrencyLimit: opts.concurrencyLimit });
+    const engine = new InvokeEngine(runtime, logs, meter, { concurrencyLimit: opts.concurrencyLimit, region: opts.region, accountId: ACCOUNT_ID });
     const gateway = new Gateway(engine, { region: opts.region, accountId: ACCOUNT_ID });
     const httpServer = http.createServer((req, res) => gateway.handle(req, res));
     httpServer.keepAliveTimeout = 65_000;

@@ -59,6 +59,12 @@ export interface HttpRoute {
   functionName: string;
   /** Per-route CORS for `http` events (`cors: true` or an object); null when off. */
   cors: CorsConfig | null;
+  /**
+   * HTTP API only: this is the `$default` route (`httpApi: '*'`), which method is `ANY`
+   * and path `/{proxy+}` but which matches any request no other route matches,
+   * including `/`, is tried last, and has routeKey `$default` in events. Absent otherwise.
+   */
+  isDefaultRoute?: boolean;
 }
 
 export interface CorsConfig {

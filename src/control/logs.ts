@@ -15,7 +15,7 @@ function key(r: LogRecord): string {
   return `${r.ts}\u0000${r.functionName}\u0000${r.requestId ?? ''}\u0000${r.stream}\u0000${r.message}`;
 }
 
-export async function streamLogs(host: ControlHost, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function streamLogs(host: ControlHost, q: URLSearchParams, res: http.ServerResponse): Promise<void> {
   const fnParam = q.get('function') || undefined;
   const afterId = intParam(q, 'afterId', 0, Number.MAX_SAFE_INTEGER);
   const limit = intParam(q, 'limit', 1, MAX_LIMIT) ?? 100;
@@ -53,6 +53,8 @@ export async function streamLogs(host: ControlHost, q: URLSearchParams, req: htt
     const write = (r: LogRecord): void => {
       if (!closed) res.write(JSON.stringify(r) + '\n');
     };
+    // Following: send the headers now, so a client waiting for its first record knows the stream is open.
+    if (follow) res.flushHeaders();
     for (const r of stored) write(r);
     if (!follow) {
       res.end();
@@ -68,11 +70,8 @@ export async function streamLogs(host: ControlHost, q: URLSearchParams, req: htt
     }
     pending.length = 0;
     live = write;
-    // Headers are out; flush them so a client waiting for the first record sees the stream open.
-    if (stored.length === 0) res.write('');
   } catch (e) {
     stop();
     throw e;
   }
-  void req;
 }

@@ -103,8 +103,9 @@ function resourceIdFor(apiId: string, path: string): string {
 
 /** AWS's short request id form (`JKJaXmPLvHcESHA=`): 11 random bytes, base64url, padded. */
 function shortId(uuid: string): string {
-  const hex = uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23);
-  return Buffer.from(hex.slice(0, 22), 'hex').toString('base64url') + '=';
+  // 22 hex digits of the uuid = 11 bytes = 15 base64 chars (+ the `=` AWS shows).
+  const hex = uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24, 26);
+  return Buffer.from(hex, 'hex').toString('base64url') + '=';
 }
 
 /** `Root=1-<8 hex epoch seconds>-<24 hex>`, the X-Ray trace id format API Gateway starts. */
@@ -389,7 +390,8 @@ export class Gateway {
       const t = m.value;
       return t.kind === 'http' ? t.state.api.httpApiCors : null;
     }
-    if (scope) return scope.api.httpApiCors;
+    if (scope) return scope.hasRest && underStage(rawPath, scope.stagePrefix) ? null : scope.api.httpApiCors;
+    for (const s of this.states) if (s.hasRest && underStage(rawPath, s.stagePrefix)) return null;
     for (const s of this.states) if (s.api.httpApiCors) return s.api.httpApiCors;
     return null;
   }
@@ -467,5 +469,9 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | null | typeof TOO
       resolve(size === 0 ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
     req.once('error', reject);
+    // A client that goes away mid-body: nothing to answer.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('request aborted'));
+    });
   });
 }

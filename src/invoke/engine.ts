@@ -31,6 +31,8 @@ interface Registered {
 export interface EngineOptions {
   /** Account-wide concurrency (AWS's default account limit is 1000). */
   concurrencyLimit: number;
+  region: string;
+  accountId: string;
 }
 
 export class InvokeEngine implements Invoker {
@@ -95,7 +97,7 @@ export class InvokeEngine implements Invoker {
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const r = this.fns.get(req.functionName);
     if (!r) {
-      throw new InvokeError('ResourceNotFoundException', `Function not found: arn:aws:lambda:::function:${req.functionName}`);
+      throw new InvokeError('ResourceNotFoundException', `Function not found: arn:aws:lambda:${this.opts.region}:${this.opts.accountId}:function:${req.functionName}`);
     }
     const size = typeof req.payload === 'string' ? Buffer.byteLength(req.payload) : req.payload.length;
     if (size > MAX_SYNC_PAYLOAD) {

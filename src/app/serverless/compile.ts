@@ -34,6 +34,9 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
   const stage = opts.stage || def.provider.stage || 'dev';
   const region = opts.region || def.provider.region || 'us-east-1';
   const { provider } = def;
+  if (def.functions.some((fd) => fd.events.some((e) => e.kind === 'http')) && !REST_STAGE_RE.test(stage)) {
+    ctx.invalid(['provider', 'stage'], 'must contain only letters, digits, hyphens and underscores when there are http events (API Gateway stage names)', { value: stage });
+  }
 
   const functions: FunctionSpec[] = [];
   const names = new Map<string, string>();
@@ -76,9 +79,6 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
 
   const events = def.functions.flatMap((fd, i) => fd.events.map((ev) => ({ ev, fn: functions[i] })));
   checkRoutes(ctx, events.map((e) => e.ev));
-  if (events.some((e) => e.ev.kind === 'http') && !REST_STAGE_RE.test(stage)) {
-    ctx.invalid(['provider', 'stage'], 'must contain only letters, digits, hyphens and underscores when there are http events (API Gateway stage names)', { value: stage });
-  }
 
   const restCors = mergeHttpCors(events.filter((e) => e.ev.kind === 'http').map((e) => e.ev));
   const routes: HttpRoute[] = events.map(({ ev, fn }) => {

@@ -40,8 +40,9 @@ export class DefinitionContext {
   invalid(keys: KeyPath, reason: string, got?: { value: unknown }): never {
     const key = keyPathString(keys);
     const suffix = got ? ` (got ${describeValue(got.value)})` : '';
-    const subject = key === '' ? '' : `${key} `;
-    throw new PlatformError('ERR_APP_INVALID', `${this.file}: ${subject}${reason}${suffix}`, { file: this.file, key });
+    // The file itself: `serverless.yml is empty`; a key: `serverless.yml: provider.name must be ...`.
+    const subject = key === '' ? `${this.file} ` : `${this.file}: ${key} `;
+    throw new PlatformError('ERR_APP_INVALID', `${subject}${reason}${suffix}`, { file: this.file, key: key || undefined });
   }
 
   warn(message: string): void {

@@ -58,14 +58,14 @@ function syntaxError(file: string, line: number | null, col: number | null, mess
 
 /** Parses YAML (with CloudFormation tags) into plain data; syntax errors name the line. */
 export function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { customTags: CUSTOM_TAGS, merge: true, prettyErrors: false });
+  const doc = parseDocument(text, { customTags: CUSTOM_TAGS, merge: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];
     const message = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw syntaxError(file, pos?.line ?? null, pos?.col ?? null, message);
   }
-  return doc.toJS({ maxAliasCount: 10000 }) as unknown;
+  return doc.toJS({ maxAliasCount: 1000 }) as unknown;
 }
 
 /** Parses JSON; syntax errors name the line and column computed from the position. */

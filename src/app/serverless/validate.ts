@@ -85,8 +85,9 @@ function warnPlugins(ctx: DefinitionContext, raw: unknown): void {
 function warnResources(ctx: DefinitionContext, raw: unknown): void {
   if (raw === undefined || raw === null) return;
   const keys: string[] = [];
-  if (isPlainObject(raw)) {
-    for (const [section, value] of Object.entries(raw)) {
+  const merged = Array.isArray(raw) ? Object.assign({}, ...raw.filter(isPlainObject)) : raw;
+  if (isPlainObject(merged)) {
+    for (const [section, value] of Object.entries(merged)) {
       if (isPlainObject(value)) for (const name of Object.keys(value)) keys.push(keyPathString(['resources', section, name]));
       else keys.push(keyPathString(['resources', section]));
     }
@@ -192,10 +193,22 @@ export function readEnvironment(ctx: DefinitionContext, keys: KeyPath, raw: unkn
   return out;
 }
 
+/** The framework also takes a list of mappings (e.g. `- ${file(./users.yml)}`), merged in order. */
+function mergeList(ctx: DefinitionContext, key: string, raw: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  raw.forEach((item, i) => {
+    if (item === null || item === undefined) return;
+    if (!isPlainObject(item)) ctx.invalid([key, i], 'must be a mapping', { value: item });
+    Object.assign(out, item);
+  });
+  return out;
+}
+
 function readFunctions(ctx: DefinitionContext, raw: unknown, provider: ProviderDefinition): FunctionDefinition[] {
   if (raw === undefined || raw === null) return [];
-  if (!isPlainObject(raw)) ctx.invalid(['functions'], 'must be a mapping of function names to functions', { value: raw });
-  return Object.entries(raw).map(([key, fn]) => readFunction(ctx, key, fn, provider));
+  const all = Array.isArray(raw) ? mergeList(ctx, 'functions', raw) : raw;
+  if (!isPlainObject(all)) ctx.invalid(['functions'], 'must be a mapping of function names to functions', { value: raw });
+  return Object.entries(all).map(([key, fn]) => readFunction(ctx, key, fn, provider));
 }
 
 function readFunction(ctx: DefinitionContext, key: string, raw: unknown, provider: ProviderDefinition): FunctionDefinition {

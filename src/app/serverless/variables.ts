@@ -58,11 +58,12 @@ function clone<T>(v: T): T {
   return v;
 }
 
-/** Resolves every variable in `config` (mutating it) and returns it. */
+/** Returns a copy of `config` with every variable resolved. */
 export function resolveVariables(config: Record<string, unknown>, ctx: DefinitionContext, opts: VariableOptions): Record<string, unknown> {
-  const r = new Resolver(config, ctx, opts);
-  r.resolveDeep([]);
-  return config;
+  // A copy, so YAML aliases (shared objects after parsing) resolve per location.
+  const copy = clone(config);
+  new Resolver(copy, ctx, opts).resolveDeep([]);
+  return copy;
 }
 
 class Resolver {
@@ -261,12 +262,10 @@ class Resolver {
         if (addr === 'stage') return have(this.stage(keys));
         if (addr === 'instanceId') return have(this.opts.instanceId);
         this.fail(keys, `unsupported "sls" variable address "${addr ?? ''}" (supported: stage, instanceId)`);
-      // falls through (fail never returns)
       case 'aws':
         if (addr === 'region') return have(this.region(keys));
         if (addr === 'accountId') return have(this.opts.accountId);
         this.fail(keys, `unsupported "aws" variable address "${addr ?? ''}" (supported: region, accountId)`);
-      // falls through
       case 'env': {
         if (!addr) this.fail(keys, 'missing address in "env" variable (use ${env:NAME})');
         const v = this.opts.env[addr];
@@ -291,7 +290,6 @@ class Resolver {
         if (s === 'false' || s === '0') return have(false);
         this.fail(keys, `strToBool() expects "true", "false", "0" or "1" (got ${JSON.stringify(input)})`);
       }
-      // falls through
       default:
         if (REMOTE_SOURCES.has(type)) {
           return miss(`"${type}" variables read from AWS and have no local value; give a fallback, e.g. \${${type}:..., 'local-value'}`);
@@ -336,7 +334,7 @@ class Resolver {
       }
     }
     this.resolveDeep(keys);
-    return clone(this.containerAt(keys) ?? this.valueAt(keys));
+    return clone(this.valueAt(keys));
   }
 
   private valueAt(keys: readonly Key[]): unknown {

@@ -1,0 +1,209 @@
+// @ts-check
+'use strict';
+/** Machine info, ratios and the markdown report. */
+const fs = require('node:fs');
+const os = require('node:os');
+
+function machineInfo() {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpuModel = m[1].trim();
+  } catch {
+    /* not Linux */
+  }
+  return {
+    cpuModel,
+    cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
+    memTotalGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    hostname: os.hostname(),
+  };
+}
+
+/** @param {number | null | undefined} x @param {number} [digits] */
+function num(x, digits = 2) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+/** @param {number | null | undefined} x */
+const int = (x) => num(x, 0);
+/** @param {number | null | undefined} x */
+const ratio = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${num(x, x < 0.1 ? 3 : 2)}×`);
+/** @param {number | null | undefined} kib */
+const mib = (kib) => (kib === null || kib === undefined ? '—' : num(kib / 1024, 1));
+
+/**
+ * @param {number[]} xs
+ * @param {number} p 0..100
+ */
+function percentile(xs, p) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  // nearest-rank: the smallest value with at least p% of the samples at or below it
+  const rank = Math.max(1, Math.ceil((p / 100) * s.length));
+  return s[Math.min(rank, s.length) - 1];
+}
+
+/**
+ * @param {any} a
+ * @param {any} b
+ */
+function compare(a, b) {
+  if (!a?.load || !b?.load) return null;
+  return {
+    rps: a.load.rps / b.load.rps,
+    p50: a.load.p50Ms !== null && b.load.p50Ms ? a.load.p50Ms / b.load.p50Ms : null,
+    p99: a.load.p99Ms !== null && b.load.p99Ms ? a.load.p99Ms / b.load.p99Ms : null,
+    addedP50Ms: a.load.p50Ms !== null && b.load.p50Ms !== null ? a.load.p50Ms - b.load.p50Ms : null,
+    addedP99Ms: a.load.p99Ms !== null && b.load.p99Ms !== null ? a.load.p99Ms - b.load.p99Ms : null,
+  };
+}
+
+/** @param {any} results */
+function computeRatios(results) {
+  const t = results.throughput;
+  /** @type {Record<string, any>} */
+  const out = {};
+  const pairs = [
+    ['nimbus', 'bare'],
+    ['nimbus', 'sls-offline'],
+    ['nimbus', 'sls-offline-inprocess'],
+    ['nimbus', 'workerd'],
+    ['sls-offline', 'bare'],
+    ['sls-offline-inprocess', 'bare'],
+    ['workerd', 'bare'],
+  ];
+  for (const [a, b] of pairs) {
+    const c = compare(t[a], t[b]);
+    if (c) out[`${a}/${b}`] = c;
+  }
+  return out;
+}
+
+/** @param {any} r */
+function errorsOf(r) {
+  const l = r.load;
+  const n = l.non2xx + l.socketErrors + l.timeouts;
+  if (n === 0) return '0';
+  const parts = [];
+  if (l.non2xx) parts.push(`${l.non2xx} non-2xx`);
+  if (l.socketErrors) parts.push(`${l.socketErrors} socket`);
+  if (l.timeouts) parts.push(`${l.timeouts} timeouts`);
+  return parts.join(', ');
+}
+
+/** @param {string} s */
+const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** @param {any} results */
+function renderMarkdown(results) {
+  const m = results.machine;
+  const o = results.options;
+  const L = [];
+  L.push(`# Nimbus benchmark — ${results.startedAt}`);
+  L.push('');
+  L.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memTotalGiB} GiB, ${m.os}, Node ${m.node}.`);
+  const tools = results.tools;
+  L.push(
+    `Load: ${tools.load ?? '—'}, \`-t 1 -c ${o.connections} -d ${o.durationS}s --latency\` after a ${o.warmupS} s warm-up at the same concurrency` +
+      `${o.repeat > 1 ? `, median of ${o.repeat} runs by req/s` : ''}; loopback only.` +
+      ` Handler: \`exports.handler = async (event) => ({ statusCode: 200, body: 'ok' })\`, GET /hello (HTTP API route).` +
+      `${o.quick ? ' **--quick run: short durations, numbers are indicative only.**' : ''}`,
+  );
+  const peerBits = [];
+  if (tools.serverless) peerBits.push(`serverless ${tools.serverless}`);
+  if (tools.serverlessOffline) peerBits.push(`serverless-offline ${tools.serverlessOffline}`);
+  if (tools.workerd) peerBits.push(`workerd ${tools.workerd}`);
+  if (peerBits.length) L.push(`Peers: ${peerBits.join(', ')}.`);
+  L.push(`Command: \`${results.command}\``);
+  L.push('');
+
+  const t = results.throughput;
+  const ids = Object.keys(t);
+  if (ids.length) {
+    L.push('## Warm HTTP throughput');
+    L.push('');
+    L.push('| target | req/s | p50 (ms) | p99 (ms) | errors | req/s vs bare | p99 added vs bare (ms) |');
+    L.push('| --- | ---: | ---: | ---: | --- | ---: | ---: |');
+    for (const id of ids) {
+      const r = t[id];
+      if (r.status !== 'ok') {
+        L.push(`| ${cell(r.label)} | ${r.status}: ${cell(r.reason ?? '')} | | | | | |`);
+        continue;
+      }
+      const c = id === 'bare' ? null : compare(r, t.bare);
+      L.push(
+        `| ${cell(r.label)} | ${int(r.load.rps)} | ${num(r.load.p50Ms)} | ${num(r.load.p99Ms)} | ${errorsOf(r)} | ${id === 'bare' ? '1.00×' : ratio(c?.rps)} | ${
+          id === 'bare' ? '—' : c?.addedP99Ms !== null && c?.addedP99Ms !== undefined ? (c.addedP99Ms >= 0 ? '+' : '') + num(c.addedP99Ms) : '—'
+        } |`,
+      );
+    }
+    L.push('');
+    const rat = results.ratios;
+    const lines = [];
+    for (const [key, label] of /** @type {[string, string][]} */ ([
+      ['nimbus/bare', 'Nimbus / bare node:http'],
+      ['nimbus/sls-offline', 'Nimbus / serverless-offline (default)'],
+      ['nimbus/sls-offline-inprocess', 'Nimbus / serverless-offline --useInProcess'],
+      ['nimbus/workerd', 'Nimbus / workerd'],
+    ])) {
+      const c = rat[key];
+      if (!c) continue;
+      lines.push(
+        `| ${label} | ${ratio(c.rps)} | ${ratio(c.p50)} | ${ratio(c.p99)} | ${c.addedP50Ms >= 0 ? '+' : ''}${num(c.addedP50Ms)} | ${c.addedP99Ms >= 0 ? '+' : ''}${num(c.addedP99Ms)} |`,
+      );
+    }
+    if (lines.length) {
+      L.push('Ratios (higher req/s ratio is better for Nimbus; latency ratios above 1× mean Nimbus is slower):');
+      L.push('');
+      L.push('| ratio | req/s | p50 | p99 | p50 added (ms) | p99 added (ms) |');
+      L.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+      L.push(...lines);
+      L.push('');
+    }
+  }
+
+  const cold = results.cold;
+  if (Object.keys(cold).length) {
+    L.push(`## Cold start (${o.coldFunctions} distinct functions, first request to each, sequential)`);
+    L.push('');
+    L.push('| target | p50 (ms) | p90 (ms) | max (ms) | warm p50, 2nd request (ms) | errors |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of Object.values(cold)) {
+      if (r.status !== 'ok') {
+        L.push(`| ${cell(r.label)} | ${r.status}: ${cell(r.reason ?? '')} | | | | |`);
+        continue;
+      }
+      L.push(`| ${cell(r.label)} | ${num(r.p50Ms)} | ${num(r.p90Ms)} | ${num(r.maxMs)} | ${num(r.warmP50Ms)} | ${r.errors} |`);
+    }
+    L.push('');
+  }
+
+  const memRows = Object.values(t).filter((r) => r.status === 'ok' && r.memoryAfter);
+  if (memRows.length) {
+    L.push('## Memory (MiB; RSS from /proc/<pid>/status, PSS from smaps_rollup)');
+    L.push('');
+    L.push('| target | main process RSS, idle | main process RSS, after load | child processes after load | RSS per child (mean) | PSS per child (mean) | total RSS after load |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of memRows) {
+      const a = r.memoryAfter;
+      const n = a.childCount;
+      L.push(
+        `| ${cell(r.label)} | ${mib(r.memoryIdle?.main.rssKiB)} | ${mib(a.main.rssKiB)} | ${n} | ${n ? mib(a.childRssKiB / n) : '—'} | ${n ? mib(a.childPssKiB / n) : '—'} | ${mib((a.main.rssKiB ?? 0) + a.childRssKiB)} |`,
+      );
+    }
+    L.push('');
+  }
+
+  if (results.notes.length) {
+    L.push('## Notes');
+    L.push('');
+    for (const n of results.notes) L.push(`- ${n}`);
+    L.push('');
+  }
+  return L.join('\n');
+}
+
+module.exports = { machineInfo, renderMarkdown, computeRatios, percentile };

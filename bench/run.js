@@ -1,0 +1,313 @@
+#!/usr/bin/env node
+// @ts-check
+'use strict';
+/**
+ * `npm run bench`: Nimbus against references in the same run, reported as ratios.
+ *
+ *   1. warm HTTP throughput and p50/p99 of a trivial handler through a bare
+ *      node:http server (the reference), Nimbus, serverless-offline (default and
+ *      --useInProcess) and, when installed, workerd — one load generator (wrk, else
+ *      autocannon), each server in its own process;
+ *   2. cold start: first request to each of N freshly deployed functions;
+ *   3. memory: the server's main process and its child processes (Nimbus'
+ *      instances) when idle and after the load.
+ *
+ * Plain JavaScript on purpose: the bench runs even while the TypeScript build is
+ * broken (the references do not need Nimbus), and it can never break the build.
+ * See docs/bench.md.
+ */
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { sleep, get, snapshotMemory, tail } = require('./lib/proc');
+const { runLoad } = require('./lib/load');
+const { ensureLoadTool, ensurePeers, peerVersion, BENCH_DIR } = require('./lib/setup');
+const { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, startWorkerd, workerdBinary, workerdVersion } = require('./lib/targets');
+const { generateColdApp } = require('./lib/apps');
+const { machineInfo, renderMarkdown, computeRatios, percentile } = require('./lib/report');
+
+const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options])
+
+  --quick               short durations for a smoke run (results go to bench/results/tmp/)
+  --only=a,b            targets to run: ${TARGETS.join(', ')}
+                        (aliases: offline = both serverless-offline modes, all)
+  --skip=a,b            targets to leave out
+  --measure=a,b         throughput (includes memory), cold (default: both)
+  --duration=S          seconds of measured load per run (default 10; quick 3)
+  --warmup=S            seconds of warm-up load at the same concurrency (default 3; quick 1)
+  --connections=N       concurrent connections (default 50)
+  --repeat=N            measured runs per target, median by req/s reported (default 1)
+  --cold-functions=N    functions in the cold-start app (default 40)
+  --nimbus=auto|cli|platform
+                        start Nimbus with bin/nimbus.js (cli) or dist/src/platform.js
+                        (platform); auto prefers the CLI when \`--help\` works
+  --pool-size=N         Nimbus generic pool size (default: Nimbus' own)
+  --no-install          never install wrk, autocannon or bench/peers
+  --no-save             print only; write no results files
+`;
+
+/** @param {string[]} argv */
+function parseArgs(argv) {
+  /** @type {Record<string, string | boolean>} */
+  const a = {};
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    a[m[1]] = m[2] ?? true;
+  }
+  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'cold-functions', 'nimbus', 'pool-size', 'no-install', 'no-save', 'help'];
+  for (const k of Object.keys(a)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
+  const quick = a.quick === true;
+  const list = (/** @type {string | boolean | undefined} */ v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .flatMap((s) => (s === 'offline' ? ['sls-offline', 'sls-offline-inprocess'] : s === 'all' ? TARGETS : [s]))
+      : null;
+  const only = list(a.only);
+  const skip = list(a.skip) ?? [];
+  for (const t of [...(only ?? []), ...skip]) if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" (known: ${TARGETS.join(', ')}, offline, all)`);
+  const measure = list(a.measure) ?? ['throughput', 'cold'];
+  for (const m of measure) if (!['throughput', 'cold', 'memory'].includes(m)) throw new Error(`unknown measurement "${m}" (throughput, cold)`);
+  const n = (/** @type {string} */ k, /** @type {number} */ d, min = 1) => {
+    const v = a[k];
+    if (v === undefined) return d;
+    const x = Number(v);
+    if (!Number.isFinite(x) || x < min) throw new Error(`--${k} must be a number >= ${min}`);
+    return x;
+  };
+  const nimbus = typeof a.nimbus === 'string' ? a.nimbus : 'auto';
+  if (!['auto', 'cli', 'platform'].includes(nimbus)) throw new Error('--nimbus must be auto, cli or platform');
+  return {
+    help: a.help === true,
+    quick,
+    targets: TARGETS.filter((t) => (only ? only.includes(t) : true) && !skip.includes(t)),
+    throughput: measure.includes('throughput') || measure.includes('memory'),
+    cold: measure.includes('cold'),
+    durationS: n('duration', quick ? 3 : 10),
+    warmupS: n('warmup', quick ? 1 : 3, 0),
+    connections: n('connections', 50),
+    repeat: Math.floor(n('repeat', 1)),
+    coldFunctions: Math.floor(n('cold-functions', 40)),
+    nimbus,
+    poolSize: a['pool-size'] === undefined ? undefined : n('pool-size', 0, 0),
+    install: a['no-install'] !== true,
+    save: a['no-save'] !== true,
+  };
+}
+
+/** @param {string} msg */
+function say(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+/** @param {Date} d 20261126T193000Z (ISO 8601 basic format: no colons in file names) */
+function stamp(d) {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const started = new Date();
+  const tmp = path.join(BENCH_DIR, 'results', 'tmp', stamp(started));
+  fs.mkdirSync(tmp, { recursive: true });
+  const trivialDir = path.join(BENCH_DIR, 'apps', 'trivial');
+  const readyPath = '/hello';
+
+  /** @type {string[]} */
+  const notes = [];
+  const results = {
+    schema: 1,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    command: ['node bench/run.js', ...process.argv.slice(2)].join(' '),
+    options: { ...opts, targets: opts.targets },
+    machine: machineInfo(),
+    tools: /** @type {Record<string, string | null>} */ ({}),
+    /** @type {Record<string, any>} */
+    throughput: {},
+    /** @type {Record<string, any>} */
+    ratios: {},
+    /** @type {Record<string, any>} */
+    cold: {},
+    notes,
+  };
+
+  // ------------------------------------------------------------------ setup
+  const tool = opts.throughput ? ensureLoadTool({ install: opts.install }) : null;
+  results.tools.load = tool ? `${tool.kind} ${tool.version}` : null;
+  const needsPeers = opts.targets.some((t) => t.startsWith('sls-offline') || t === 'workerd');
+  const peersError = needsPeers ? ensurePeers({ install: opts.install }) : null;
+  if (peersError) say(peersError);
+  results.tools.serverless = peerVersion('serverless');
+  results.tools.serverlessOffline = peerVersion('serverless-offline');
+  results.tools.workerd = opts.targets.includes('workerd') ? workerdVersion() : null;
+
+  /** @type {ReturnType<typeof nimbusLauncher> | null} */
+  let launcher = null;
+  if (opts.targets.includes('nimbus')) {
+    launcher = nimbusLauncher(opts.nimbus);
+    if ('error' in launcher) {
+      say(`Nimbus is not runnable: ${launcher.error}`);
+      notes.push(`Nimbus skipped: ${launcher.error}`);
+    } else {
+      say(`Nimbus: ${launcher.note}`);
+      notes.push(`Nimbus ${launcher.note}.`);
+      results.tools.nimbusLauncher = launcher.kind;
+    }
+  }
+
+  /** @param {string} id @returns {string | null} why the target cannot run */
+  const unavailable = (id) => {
+    if (id === 'nimbus') return launcher && 'error' in launcher ? launcher.error : null;
+    if (id.startsWith('sls-offline')) return peersError;
+    if (id === 'workerd') return peersError ?? (workerdBinary() ? null : 'workerd is not installed in bench/peers (optional dependency)');
+    return null;
+  };
+
+  /** @param {string} id */
+  const start = (id, appDir = trivialDir, rp = readyPath, name = id) => {
+    if (id === 'bare') return startBare({ tmp, handlerFile: path.join(appDir, 'handler.js'), readyPath: rp });
+    if (id === 'nimbus') {
+      if (!launcher || 'error' in launcher) throw new Error('Nimbus is not runnable');
+      return startNimbus({ tmp, appDir, readyPath: rp, launcher, poolSize: opts.poolSize, name });
+    }
+    if (id === 'sls-offline' || id === 'sls-offline-inprocess') return startOffline({ tmp, appDir, readyPath: rp, inProcess: id === 'sls-offline-inprocess', name });
+    if (id === 'workerd') return startWorkerd({ tmp, readyPath: rp });
+    throw new Error(`unknown target ${id}`);
+  };
+
+  // ------------------------------------------------------------------ 1. warm throughput (+ memory)
+  if (opts.throughput && tool) {
+    for (const id of opts.targets) {
+      const label = LABELS[id];
+      const why = unavailable(id);
+      if (why) {
+        results.throughput[id] = { label, status: 'skipped', reason: why };
+        continue;
+      }
+      say(`throughput: ${label} ...`);
+      /** @type {import('./lib/targets').Running | null} */
+      let running = null;
+      try {
+        running = await start(id);
+        const check = await get(running.baseUrl + readyPath);
+        if (check.status !== 200 || check.body !== 'ok') throw new Error(`GET ${readyPath} answered ${check.status} ${JSON.stringify(check.body.slice(0, 200))}, expected 200 "ok"`);
+        await sleep(1000);
+        const memoryIdle = snapshotMemory(running.server, running.port);
+        const url = running.baseUrl + readyPath;
+        if (opts.warmupS > 0) runLoad(tool, url, { connections: opts.connections, durationS: opts.warmupS });
+        const runs = [];
+        for (let i = 0; i < opts.repeat; i++) runs.push(runLoad(tool, url, { connections: opts.connections, durationS: opts.durationS }));
+        const load = [...runs].sort((x, y) => x.rps - y.rps)[Math.floor((runs.length - 1) / 2)];
+        await sleep(1000);
+        const memoryAfter = snapshotMemory(running.server, running.port);
+        const alive = running.server.exitCode === undefined;
+        results.throughput[id] = { label: running.label, status: 'ok', startupMs: running.startupMs, load, runs: runs.length > 1 ? runs : undefined, memoryIdle, memoryAfter, notes: running.notes };
+        if (!alive) notes.push(`${label} exited during the run:\n${tail(running.server)}`);
+        const errs = load.non2xx + load.socketErrors + load.timeouts;
+        if (errs > 0) notes.push(`${label}: ${errs} failed requests of ${load.requests} (non-2xx ${load.non2xx}, socket ${load.socketErrors}, timeouts ${load.timeouts}); see ${running.server.logFile}`);
+        say(
+          `  ${Math.round(load.rps)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms` +
+            `${errs ? `, ${errs} errors` : ''}; children after load: ${memoryAfter.childCount}`,
+        );
+      } catch (e) {
+        const msg = /** @type {Error} */ (e).message;
+        say(`  failed: ${msg}`);
+        results.throughput[id] = { label, status: 'failed', reason: msg.split('\n')[0] };
+        notes.push(`${label} failed: ${msg}`);
+      } finally {
+        await running?.stop();
+        await sleep(500);
+      }
+    }
+    results.ratios = computeRatios(results);
+  }
+
+  // ------------------------------------------------------------------ 2. cold start
+  if (opts.cold) {
+    const app = generateColdApp(path.join(tmp, 'coldstart-app'), opts.coldFunctions);
+    for (const id of opts.targets.filter((t) => t === 'nimbus' || t.startsWith('sls-offline'))) {
+      const label = LABELS[id];
+      const why = unavailable(id);
+      if (why) {
+        results.cold[id] = { label, status: 'skipped', reason: why };
+        continue;
+      }
+      say(`cold start: ${label}, ${app.names.length} functions ...`);
+      /** @type {import('./lib/targets').Running | null} */
+      let running = null;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        running = await start(id, app.dir, '/probe', `${id}-cold`);
+        // Let the platform settle (e.g. refill a pre-started pool) as it would between user requests.
+        await sleep(1500);
+        await get(running.baseUrl + '/probe', { agent }); // open the connection; not measured
+        const samples = [];
+        for (const name of app.names) {
+          const r = await get(`${running.baseUrl}/${name}`, { agent, timeoutMs: 30_000 });
+          samples.push({ fn: name, ms: r.ms, status: r.status, ok: r.status === 200 && r.body === name, error: r.error });
+        }
+        const warm = [];
+        for (const name of app.names) warm.push((await get(`${running.baseUrl}/${name}`, { agent, timeoutMs: 30_000 })).ms);
+        const ok = samples.filter((s) => s.ok).map((s) => s.ms);
+        const errors = samples.length - ok.length;
+        results.cold[id] = {
+          label: `${label}${id === 'nimbus' ? '' : ' (fresh process)'}`,
+          status: 'ok',
+          functions: app.names.length,
+          p50Ms: percentile(ok, 50),
+          p90Ms: percentile(ok, 90),
+          maxMs: ok.length ? Math.max(...ok) : null,
+          warmP50Ms: percentile(warm, 50),
+          errors,
+          samples,
+        };
+        if (errors) notes.push(`${label} cold start: ${errors} of ${samples.length} first requests failed, e.g. ${JSON.stringify(samples.find((s) => !s.ok))}`);
+        say(`  p50 ${results.cold[id].p50Ms?.toFixed(1)} ms, p90 ${results.cold[id].p90Ms?.toFixed(1)} ms${errors ? `, ${errors} errors` : ''}`);
+      } catch (e) {
+        const msg = /** @type {Error} */ (e).message;
+        say(`  failed: ${msg}`);
+        results.cold[id] = { label, status: 'failed', reason: msg.split('\n')[0] };
+        notes.push(`${label} cold start failed: ${msg}`);
+      } finally {
+        agent.destroy();
+        await running?.stop();
+        await sleep(500);
+      }
+    }
+    if (results.cold.nimbus?.status === 'ok') {
+      notes.push(
+        `Cold start: Nimbus runs the generated ${opts.coldFunctions}-function app (plus a /probe function used for readiness) in a fresh process; ` +
+          'each function is requested once, sequentially on one keep-alive connection, 1.5 s after the app is ready. ' +
+          'serverless-offline rows are the same app in a fresh serverless-offline process.',
+      );
+    }
+  }
+
+  results.finishedAt = new Date().toISOString();
+  const md = renderMarkdown(results);
+  process.stdout.write('\n' + md + '\n');
+  if (opts.save) {
+    const dir = opts.quick ? tmp : path.join(BENCH_DIR, 'results');
+    const jsonFile = path.join(dir, `${stamp(started)}.json`);
+    fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
+    fs.writeFileSync(path.join(dir, 'latest.md'), md + '\n');
+    say(`wrote ${path.relative(process.cwd(), jsonFile)} and ${path.relative(process.cwd(), path.join(dir, 'latest.md'))}${opts.quick ? ' (--quick: kept out of bench/results/)' : ''}`);
+  }
+  say(`server logs: ${path.relative(process.cwd(), tmp)}/`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench: ${e && e.stack ? e.stack : e}\n`);
+    process.exit(1);
+  },
+);
