@@ -52,11 +52,24 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (first.startsWith('-')) throw new UsageError(`unknown option "${first}" (options go after the command)`);
     const cmd = COMMANDS.find((c) => c.name === first);
     if (!cmd) {
-      const near = COMMANDS.find((c) => c.name.startsWith(first.slice(0, 2)));
+      const near = COMMANDS.map((c) => ({ c, d: distance(c.name, first) }))
+        .filter((x) => x.d <= 2)
+        .sort((a, b) => a.d - b.d)[0]?.c;
       throw new UsageError(`unknown command "${first}"${near ? ` (did you mean "${near.name}"?)` : ''}`);
     }
     return await cmd.run(rest, io);
   } catch (e) {
     return reportError(io, e);
   }
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -16,13 +16,18 @@ import type { FunctionsReply, InvokeReply } from './types';
  * (stats and logs may still hold records of a removed function).
  */
 export async function resolveFunctionName(host: ControlHost, name: string): Promise<string> {
-  if (host.engine.getFunction(name) || (await host.store.functions.get(name))) return name;
+  return (await lookupFunction(host, name)).name;
+}
+
+/** As resolveFunctionName, also telling whether such a function is deployed. */
+export async function lookupFunction(host: ControlHost, name: string): Promise<{ name: string; deployed: boolean }> {
+  if (host.engine.getFunction(name) || (await host.store.functions.get(name))) return { name, deployed: true };
   const matches = (await host.store.functions.list()).filter((f) => f.spec.key === name);
-  if (matches.length === 1) return matches[0]!.name;
+  if (matches.length === 1) return { name: matches[0]!.name, deployed: true };
   if (matches.length > 1) {
     throw badRequest(`"${name}" is ambiguous: it is a function of several apps (${matches.map((f) => f.name).join(', ')}); use the full name`);
   }
-  return name;
+  return { name, deployed: false };
 }
 
 export async function listFunctions(host: ControlHost): Promise<FunctionsReply> {

@@ -6,8 +6,8 @@
 import type * as http from 'node:http';
 import type { LogRecord } from '../store/types';
 import type { ControlHost } from './host';
-import { boolParam, intParam, timeParam } from './http';
-import { resolveFunctionName } from './functions';
+import { ControlError, boolParam, intParam, timeParam } from './http';
+import { lookupFunction } from './functions';
 
 const MAX_LIMIT = 10_000;
 
@@ -22,7 +22,8 @@ export async function streamLogs(host: ControlHost, q: URLSearchParams, res: htt
   const since = timeParam(q, 'since');
   const follow = boolParam(q, 'follow');
   const requestId = q.get('requestId') || undefined;
-  const functionName = fnParam === undefined ? undefined : await resolveFunctionName(host, fnParam);
+  const fn = fnParam === undefined ? undefined : await lookupFunction(host, fnParam);
+  const functionName = fn?.name;
   const matches = (r: LogRecord): boolean =>
     (functionName === undefined || r.functionName === functionName) && (requestId === undefined || r.requestId === requestId);
 
@@ -49,6 +50,10 @@ export async function streamLogs(host: ControlHost, q: URLSearchParams, res: htt
     await host.logs.flush();
     const stored = await host.store.logs.query({ functionName, requestId, afterId, since, limit });
     if (closed) return;
+    // Logs of a removed function stay readable; a name that never existed is an error.
+    if (fn && !fn.deployed && stored.length === 0 && afterId === undefined && since === undefined) {
+      throw new ControlError(404, 'ERR_FUNCTION_NOT_FOUND', `no function named "${fnParam}" is deployed, and no logs of it are stored`);
+    }
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     const write = (r: LogRecord): void => {
       if (!closed) res.write(JSON.stringify(r) + '\n');

@@ -179,7 +179,7 @@ export class Gateway {
     const corsByPath = new Map<string, Array<{ method: string; cors: CorsConfig }>>();
     for (const route of api.routes) {
       if (route.kind === 'httpApi') {
-        const isDefault = isDefaultPath(route.path);
+        const isDefault = route.isDefaultRoute === true || isDefaultPath(route.path);
         const target: Target = {
           kind: 'http',
           state,

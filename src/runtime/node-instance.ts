@@ -65,7 +65,9 @@ export class NodeInstance extends Instance {
         this.onHello();
         break;
       case FrameType.Ready: {
-        this.initMs = parseHeader<{ initMs: number }>(f).initMs;
+        const h = parseHeader<{ initMs: number; maxRss: number }>(f);
+        this.initMs = h.initMs;
+        this.maxRssKb = Math.max(this.maxRssKb, h.maxRss);
         this.state = 'idle';
         const w = this.initWaiter;
         this.initWaiter = null;

@@ -11,7 +11,8 @@ import { zipSync } from 'fflate';
 import { Platform } from '../../src/platform';
 import { awsCost } from '../../src/observe/metering';
 import type { StatsReply } from '../../src/control/types';
-import { CLI_FIXTURES, run, tmpDir } from './helpers';
+import { main } from '../../src/cli/main';
+import { CLI_FIXTURES, run, tmpDir, waitFor } from './helpers';
 
 const HELLO = path.join(CLI_FIXTURES, 'hello');
 
@@ -149,6 +150,37 @@ describe('control API and client commands', () => {
     assert.match(table.stdout, /^FUNCTION\s+INVOCATIONS\s+ERRORS\s+THROTTLES\s+P50 MS\s+P99 MS\s+COLD STARTS\s+GB-SECONDS\s+AWS COST USD$/m);
     assert.match(table.stdout, new RegExp(`^clihello-dev-hello\\s+${N}\\s+0\\s+0\\s`, 'm'));
     assert.match(table.stdout, /^total\s+\d+\s+1\s+0\s/m);
+  });
+
+  it('follows new log records with `nimbus logs --tail` until stopped', async () => {
+    const ac = new AbortController();
+    let stdout = '';
+    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, env: {}, cwd: tmpDir(), signal: ac.signal };
+    const tail = main(['logs', 'echo', '--tail', '--limit', '1', ...conn()], io);
+    // The newest stored record comes first, then the live ones.
+    await waitFor(() => stdout.includes('REPORT RequestId'), 'the stored record');
+    assert.doesNotMatch(stdout, /START RequestId/, 'only the newest stored record (END + REPORT)');
+    assert.equal((await run(['invoke', 'echo', '--data', '{"tail":"me"}', ...conn()])).code, 0);
+    await waitFor(() => stdout.includes('echo got {"tail":"me"}'), 'the live record');
+    await waitFor(() => (stdout.match(/REPORT RequestId/g) ?? []).length === 2, 'the live REPORT line');
+    ac.abort();
+    assert.equal(await tail, 0);
+    assert.equal((stdout.match(/echo got \{"tail":"me"\}/g) ?? []).length, 1, 'no duplicates');
+
+    const unknown = await run(['logs', 'nope', ...conn()]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no function named "nope"/);
+  });
+
+  it('refuses oversized and malformed input without harm to the server', async () => {
+    const big = await req('POST', '/_nimbus/functions/echo/invoke', { body: '"' + 'x'.repeat(6 * 1024 * 1024) + '"' });
+    assert.equal(big.status, 413);
+    assert.equal(big.json.error.code, 'RequestTooLargeException');
+    const badLimit = await req('GET', '/_nimbus/logs?limit=abc');
+    assert.equal(badLimit.status, 400);
+    const badPath = await req('POST', '/_nimbus/functions/%E0%A4%A/invoke', { body: '{}' });
+    assert.equal(badPath.status, 400);
+    assert.equal((await req('GET', '/_nimbus/health', { auth: null })).status, 200);
   });
 
   it('lists apps, functions, instances and routes with `nimbus ls`', async () => {

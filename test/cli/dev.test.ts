@@ -77,7 +77,7 @@ describe('nimbus dev', () => {
     const good = fs.readFileSync(yml, 'utf8');
     const mark = out.length;
     fs.writeFileSync(yml, good.replace('timeout: 5', 'timeout: 99999'));
-    await waitFor(() => out.slice(mark).includes('reload failed'), 'the reload error');
+    await waitFor(() => out.slice(mark).includes('previous version keeps serving'), 'the reload error');
     assert.match(out.slice(mark), /error: .*timeout must be an integer/);
     assert.match(out.slice(mark), /file: serverless\.yml, key: provider\.timeout/);
     assert.equal((await get()).message, 'v2');

@@ -193,7 +193,7 @@ function onAssign(f: Frame): void {
   init(a).then(
     () => {
       flushLogs();
-      channel.write(encodeFrame(FrameType.Ready, { initMs: performance.now() - t0 }));
+      channel.write(encodeFrame(FrameType.Ready, { initMs: performance.now() - t0, maxRss: maxRss() }));
     },
     (e: unknown) => {
       const body = e instanceof InitError ? { errorType: e.errorType, errorMessage: e.message, trace: e.inner instanceof Error ? (e.inner.stack ?? '').split('\n') : [] } : toErrorBody(e);
@@ -327,6 +327,19 @@ process.on('uncaughtException', (e) => fatal(e));
 process.on('unhandledRejection', (reason) => {
   const e = reason instanceof Error ? reason : new Error(String(reason));
   fatal({ name: 'Runtime.UnhandledPromiseRejection', message: `${e.name}: ${e.message}`, stack: e.stack } as Error, 'Runtime.UnhandledPromiseRejection');
+});
+
+// Output of a process that exits mid-invocation must not be lost with it: write
+// what is buffered synchronously on the way out.
+process.on('exit', () => {
+  if (logBuf.length === 0) return;
+  const frame = encodeFrame(FrameType.Log, { id: currentId ?? null }, logBuf.join(''));
+  logBuf = [];
+  try {
+    fs.writeSync(3, frame);
+  } catch {
+    /* the platform is gone */
+  }
 });
 
 channel.on('data', (chunk: Buffer) =>
