@@ -197,11 +197,12 @@ export class InvokeEngine implements Invoker {
     }
     const billed = billedMs(durationMs);
     const maxMemMb = Math.min(fn.memorySize, Math.ceil(outcome.maxRssKb / 1024));
+    this.logs.emit(fn.name, id, 'platform', `END RequestId: ${id}\n`);
     this.logs.emit(
       fn.name,
       id,
       'platform',
-      `END RequestId: ${id}\nREPORT RequestId: ${id}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${fn.memorySize} MB\tMax Memory Used: ${maxMemMb} MB\t${initMs !== null ? `Init Duration: ${initMs.toFixed(2)} ms\t` : ''}\n`,
+      `REPORT RequestId: ${id}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${fn.memorySize} MB\tMax Memory Used: ${maxMemMb} MB\t${initMs !== null ? `Init Duration: ${initMs.toFixed(2)} ms\t` : ''}\n`,
     );
     this.meter.record({
       requestId: id,

@@ -101,6 +101,7 @@ export class NodeInstance extends Instance {
       logGroupName: fn.logGroupName,
       logStreamName: fn.env.AWS_LAMBDA_LOG_STREAM_NAME ?? '',
       sdkDir: this.sdkDir,
+      esmSdkHook: fn.esmSdkHook,
     };
     await new Promise<void>((resolve, reject) => {
       this.initWaiter = { resolve, reject };

@@ -62,6 +62,7 @@ export async function prepareFunction(spec: FunctionSpec, ctx: PrepareContext): 
     codeDir: spec.codeDir,
     modulePath,
     exportPath,
+    esmSdkHook: isNodeRuntime(spec.runtime) && needsEsmSdkHook(spec.codeDir),
     memorySize: spec.memorySize,
     timeout: spec.timeout,
     logGroupName: `/aws/lambda/${spec.name}`,
@@ -106,4 +107,46 @@ async function bundleTypeScript(entry: string, codeDir: string): Promise<string>
     throw new PlatformError('ERR_BUILD_FAILED', `TypeScript build of ${path.relative(codeDir, entry)} failed:\n${detail || String(e)}`, { file: entry, cause: e });
   }
   return outfile.replace(/\.[mc]?js$/, '') + (esm ? '.mjs' : '.cjs');
+}
+
+/**
+ * ES modules ignore NODE_PATH, so SDK imports from ES modules need a resolve hook,
+ * which costs ~50 ms per cold start. Pay it only when the app's own sources
+ * mention the SDK and the app did not install it itself.
+ */
+const hookCache = new Map<string, { at: number; value: boolean }>();
+export function needsEsmSdkHook(codeDir: string): boolean {
+  const hit = hookCache.get(codeDir);
+  if (hit && Date.now() - hit.at < 1000) return hit.value;
+  const own = fs.existsSync(path.join(codeDir, 'node_modules', '@aws-sdk')) && fs.existsSync(path.join(codeDir, 'node_modules', 'aws-sdk'));
+  const value = !own && sourcesMention(codeDir, /['"](@aws-sdk\/|aws-sdk['"/])/);
+  hookCache.set(codeDir, { at: Date.now(), value });
+  return value;
+}
+
+function sourcesMention(dir: string, re: RegExp): boolean {
+  let budget = 5000; // files; a bigger tree is assumed to need the hook
+  const walk = (d: string): boolean => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const e of entries) {
+      if (--budget < 0) return true;
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || e.name === '.git' || e.name === '.nimbus') continue;
+        if (walk(path.join(d, e.name))) return true;
+      } else if (/\.(m?js|cjs|m?ts)$/.test(e.name)) {
+        try {
+          if (re.test(fs.readFileSync(path.join(d, e.name), 'utf8'))) return true;
+        } catch {
+          /* unreadable: ignore */
+        }
+      }
+    }
+    return false;
+  };
+  return walk(dir);
 }

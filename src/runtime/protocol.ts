@@ -40,6 +40,8 @@ export interface AssignHeader {
   logStreamName: string;
   /** Directory whose node_modules holds the AWS SDKs function code may use without installing. */
   sdkDir: string;
+  /** ES module code that may import the SDKs: install the resolve hook (it costs ~50 ms of init). */
+  esmSdkHook: boolean;
 }
 
 export interface InvokeHeader {

@@ -13,6 +13,11 @@ export interface FunctionConfig {
   modulePath: string;
   /** Node only: dotted export path of the handler. */
   exportPath: string;
+  /**
+   * Node only: the code may import the AWS SDKs from ES modules without having
+   * installed them, so the instance needs the ESM resolve hook (NODE_PATH covers CommonJS).
+   */
+  esmSdkHook: boolean;
   memorySize: number;
   /** Seconds. */
   timeout: number;

@@ -9,9 +9,19 @@ export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const CLI_FIXTURES = path.join(REPO, 'test', 'fixtures', 'cli');
 export const BIN = path.join(REPO, 'bin', 'nimbus.js');
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
 export function tmpDir(prefix = 'nimbus-cli-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
+
+let emptyCwd: string | null = null;
 
 /** Copies a fixture app to a temp dir, for tests that edit it. */
 export function copyFixture(name: string): string {
@@ -27,7 +37,7 @@ export interface RunResult {
 }
 
 /** Runs `nimbus <argv>` in this process with captured output (no colors, no env tokens). */
-export async function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = tmpDir()): Promise<RunResult> {
+export async function run(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = (emptyCwd ??= tmpDir())): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const io: Io = {

@@ -163,7 +163,7 @@ async function init(a: AssignHeader): Promise<void> {
   let mod: Record<string, unknown>;
   try {
     if (isEsm(file)) {
-      registerEsmSdkResolution(a.sdkDir);
+      if (a.esmSdkHook) registerEsmSdkResolution(a.sdkDir);
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } else {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
