@@ -19,10 +19,11 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { sleep, get, snapshotMemory, tail } = require('./lib/proc');
+const { sleep, get, snapshotMemory, tail, runAsync, waitReady } = require('./lib/proc');
 const { runLoad } = require('./lib/load');
+const { startAccounting, waitQuiet } = require('./lib/cpu');
 const { ensureLoadTool, ensurePeers, peerVersion, BENCH_DIR } = require('./lib/setup');
-const { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, startWorkerd, workerdBinary, workerdVersion } = require('./lib/targets');
+const { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, startWorkerd, workerdBinary, workerdVersion, ROOT } = require('./lib/targets');
 const { generateColdApp } = require('./lib/apps');
 const { machineInfo, renderMarkdown, computeRatios, percentile } = require('./lib/report');
 
@@ -36,7 +37,10 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --duration=S          seconds of measured load per run (default 10; quick 3)
   --warmup=S            seconds of warm-up load at the same concurrency (default 3; quick 1)
   --connections=N       concurrent connections (default 50)
-  --repeat=N            measured runs per target, median by req/s reported (default 1)
+  --repeat=N            measured rounds; targets are interleaved round by round and
+                        each target's median run by req/s is reported (default 3; quick 1)
+  --wait-quiet=S        before each measured run wait up to S s for the machine to be
+                        quiet (< 0.25 cores busy) (default 15; quick 0; 0 = never)
   --cold-functions=N    functions in the cold-start app (default 40)
   --nimbus=auto|cli|platform
                         start Nimbus with bin/nimbus.js (cli) or dist/src/platform.js
@@ -55,7 +59,7 @@ function parseArgs(argv) {
     if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
     a[m[1]] = m[2] ?? true;
   }
-  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'cold-functions', 'nimbus', 'pool-size', 'no-install', 'no-save', 'help'];
+  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'nimbus', 'pool-size', 'no-install', 'no-save', 'help'];
   for (const k of Object.keys(a)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const quick = a.quick === true;
   const list = (/** @type {string | boolean | undefined} */ v) =>
@@ -89,7 +93,8 @@ function parseArgs(argv) {
     durationS: n('duration', quick ? 3 : 10),
     warmupS: n('warmup', quick ? 1 : 3, 0),
     connections: n('connections', 50),
-    repeat: Math.floor(n('repeat', 1)),
+    repeat: Math.floor(n('repeat', quick ? 1 : 3)),
+    waitQuietS: n('wait-quiet', quick ? 0 : 15, 0),
     coldFunctions: Math.floor(n('cold-functions', 40)),
     nimbus,
     poolSize: a['pool-size'] === undefined ? undefined : n('pool-size', 0, 0),
@@ -184,49 +189,101 @@ async function main() {
   };
 
   // ------------------------------------------------------------------ 1. warm throughput (+ memory)
+  // Every target is started first and stays up (idle) while the others are
+  // measured; the measured runs are interleaved round by round (bare, nimbus,
+  // sls-offline, ..., then again), so background load that comes and goes on a
+  // shared machine hits all targets alike and the ratios stay meaningful.
   if (opts.throughput && tool) {
-    for (const id of opts.targets) {
-      const label = LABELS[id];
-      const why = unavailable(id);
-      if (why) {
-        results.throughput[id] = { label, status: 'skipped', reason: why };
-        continue;
+    /** @type {Map<string, import('./lib/targets').Running>} */
+    const live = new Map();
+    /** @type {Map<string, any[]>} */
+    const runsOf = new Map();
+    const fail = (/** @type {string} */ id, /** @type {string} */ what, /** @type {unknown} */ e) => {
+      const msg = /** @type {Error} */ (e).message;
+      say(`  ${LABELS[id]} failed: ${msg}`);
+      results.throughput[id] = { label: LABELS[id], status: 'failed', reason: `${what}: ${msg.split('\n')[0]}` };
+      notes.push(`${LABELS[id]} failed (${what}): ${msg}`);
+    };
+    try {
+      for (const id of opts.targets) {
+        const why = unavailable(id);
+        if (why) {
+          results.throughput[id] = { label: LABELS[id], status: 'skipped', reason: why };
+          continue;
+        }
+        say(`starting ${LABELS[id]} ...`);
+        try {
+          const running = await start(id);
+          live.set(id, running);
+          const check = await get(running.baseUrl + readyPath);
+          if (check.status !== 200 || check.body !== 'ok') throw new Error(`GET ${readyPath} answered ${check.status} ${JSON.stringify(check.body.slice(0, 200))}, expected 200 "ok"`);
+          say(`  ready in ${running.startupMs} ms`);
+        } catch (e) {
+          await live.get(id)?.stop();
+          live.delete(id);
+          fail(id, 'start', e);
+        }
       }
-      say(`throughput: ${label} ...`);
-      /** @type {import('./lib/targets').Running | null} */
-      let running = null;
-      try {
-        running = await start(id);
-        const check = await get(running.baseUrl + readyPath);
-        if (check.status !== 200 || check.body !== 'ok') throw new Error(`GET ${readyPath} answered ${check.status} ${JSON.stringify(check.body.slice(0, 200))}, expected 200 "ok"`);
-        await sleep(1000);
-        const memoryIdle = snapshotMemory(running.server, running.port);
-        const url = running.baseUrl + readyPath;
-        if (opts.warmupS > 0) runLoad(tool, url, { connections: opts.connections, durationS: opts.warmupS });
-        const runs = [];
-        for (let i = 0; i < opts.repeat; i++) runs.push(runLoad(tool, url, { connections: opts.connections, durationS: opts.durationS }));
-        const load = [...runs].sort((x, y) => x.rps - y.rps)[Math.floor((runs.length - 1) / 2)];
-        await sleep(1000);
-        const memoryAfter = snapshotMemory(running.server, running.port);
-        const alive = running.server.exitCode === undefined;
-        results.throughput[id] = { label: running.label, status: 'ok', startupMs: running.startupMs, load, runs: runs.length > 1 ? runs : undefined, memoryIdle, memoryAfter, notes: running.notes };
-        if (!alive) notes.push(`${label} exited during the run:\n${tail(running.server)}`);
-        const errs = load.non2xx + load.socketErrors + load.timeouts;
-        if (errs > 0) notes.push(`${label}: ${errs} failed requests of ${load.requests} (non-2xx ${load.non2xx}, socket ${load.socketErrors}, timeouts ${load.timeouts}); see ${running.server.logFile}`);
-        say(
-          `  ${Math.round(load.rps)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms` +
-            `${errs ? `, ${errs} errors` : ''}; children after load: ${memoryAfter.childCount}`,
-        );
-      } catch (e) {
-        const msg = /** @type {Error} */ (e).message;
-        say(`  failed: ${msg}`);
-        results.throughput[id] = { label, status: 'failed', reason: msg.split('\n')[0] };
-        notes.push(`${label} failed: ${msg}`);
-      } finally {
-        await running?.stop();
-        await sleep(500);
+      await sleep(1000);
+      /** @type {Map<string, any>} */
+      const idle = new Map();
+      for (const [id, r] of live) idle.set(id, snapshotMemory(r.server, r.port));
+
+      for (let round = 0; round < opts.repeat; round++) {
+        for (const [id, running] of live) {
+          if (results.throughput[id]?.status === 'failed') continue;
+          const label = running.label;
+          try {
+            if (running.server.exitCode !== undefined) throw new Error(`the server exited (code ${running.server.exitCode}):\n${tail(running.server)}`);
+            const url = running.baseUrl + readyPath;
+            if (opts.warmupS > 0) await runLoad(tool, url, { connections: opts.connections, durationS: opts.warmupS });
+            const quiet = opts.waitQuietS > 0 ? await waitQuiet(opts.waitQuietS) : null;
+            const acct = startAccounting([running.server.pid]);
+            const load = await runLoad(tool, url, { connections: opts.connections, durationS: opts.durationS });
+            const cpu = acct.end();
+            const run = { ...load, cpu, waitedForQuietS: quiet?.waitedS };
+            const list = runsOf.get(id) ?? [];
+            list.push(run);
+            runsOf.set(id, list);
+            const errs = load.non2xx + load.socketErrors + load.timeouts;
+            say(
+              `${opts.repeat > 1 ? `round ${round + 1}/${opts.repeat} ` : ''}${label}: ${Math.round(load.rps)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms` +
+                `${errs ? `, ${errs} errors` : ''}${cpu ? `; CPU cores: ${cpu.oursCores} bench, ${cpu.otherCores} other` : ''}`,
+            );
+            if (round === opts.repeat - 1) {
+              await sleep(1000);
+              const memoryAfter = snapshotMemory(running.server, running.port);
+              const median = [...list].sort((x, y) => x.rps - y.rps)[Math.floor((list.length - 1) / 2)];
+              results.throughput[id] = {
+                label,
+                status: 'ok',
+                startupMs: running.startupMs,
+                load: median,
+                runs: list,
+                memoryIdle: idle.get(id),
+                memoryAfter,
+                notes: running.notes,
+              };
+            }
+          } catch (e) {
+            fail(id, `round ${round + 1}`, e);
+          }
+        }
+      }
+    } finally {
+      for (const r of live.values()) await r.stop();
+    }
+    for (const [id, r] of Object.entries(results.throughput)) {
+      if (r.status !== 'ok') continue;
+      const errs = r.runs.reduce((n, x) => n + x.non2xx + x.socketErrors + x.timeouts, 0);
+      const reqs = r.runs.reduce((n, x) => n + x.requests, 0);
+      if (errs > 0) notes.push(`${r.label}: ${errs} failed requests of ${reqs} over ${r.runs.length} run(s) (wrk counts responses slower than 2 s as timeouts); log: ${path.relative(process.cwd(), live.get(id)?.server.logFile ?? tmp)}`);
+      const noisy = r.runs.filter((x) => x.cpu && x.cpu.otherCores > 0.15);
+      if (noisy.length) {
+        notes.push(`${r.label}: ${noisy.length} of ${r.runs.length} run(s) shared the machine with other work (up to ${Math.max(...noisy.map((x) => x.cpu.otherCores))} cores busy outside the bench); treat its absolute numbers with care.`);
       }
     }
+    results.throughput = Object.fromEntries(opts.targets.filter((id) => results.throughput[id]).map((id) => [id, results.throughput[id]]));
     results.ratios = computeRatios(results);
   }
 
@@ -245,28 +302,54 @@ async function main() {
       let running = null;
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       try {
-        running = await start(id, app.dir, '/probe', `${id}-cold`);
+        /** @type {number | null} */
+        let deployMs = null;
+        let how = 'fresh process started on the generated app';
+        if (id === 'nimbus' && launcher && !('error' in launcher) && launcher.kind === 'cli') {
+          // As the issue asks: a running Nimbus (the trivial app deployed), then
+          // `nimbus deploy` of the generated app through the control API.
+          running = await start(id, trivialDir, readyPath, `${id}-cold`);
+          const t0 = Date.now();
+          const d = await runAsync(
+            process.execPath,
+            [launcher.script, 'deploy', app.dir, '--endpoint', `http://127.0.0.1:${running.extra.awsPort}`, '--data-dir', running.extra.dataDir, '--json'],
+            { cwd: ROOT, timeoutMs: 120_000 },
+          );
+          deployMs = Date.now() - t0;
+          if (!d.ok) throw new Error(`nimbus deploy failed (${d.error ?? `exit ${d.status}`}): ${(d.stderr || d.stdout).trim()}`);
+          await waitReady(running.server, `${running.baseUrl}/probe`, { timeoutMs: 30_000 });
+          how = '`nimbus deploy` of the generated app to a running Nimbus';
+        } else {
+          running = await start(id, app.dir, '/probe', `${id}-cold`);
+        }
+        await get(running.baseUrl + '/probe', { agent }); // opens the keep-alive connection; not measured
         // Let the platform settle (e.g. refill a pre-started pool) as it would between user requests.
         await sleep(1500);
-        await get(running.baseUrl + '/probe', { agent }); // open the connection; not measured
+        const quiet = opts.waitQuietS > 0 ? await waitQuiet(opts.waitQuietS) : null;
+        const acct = startAccounting([running.server.pid]);
         const samples = [];
         for (const name of app.names) {
           const r = await get(`${running.baseUrl}/${name}`, { agent, timeoutMs: 30_000 });
           samples.push({ fn: name, ms: r.ms, status: r.status, ok: r.status === 200 && r.body === name, error: r.error });
         }
+        const cpu = acct.end();
         const warm = [];
         for (const name of app.names) warm.push((await get(`${running.baseUrl}/${name}`, { agent, timeoutMs: 30_000 })).ms);
         const ok = samples.filter((s) => s.ok).map((s) => s.ms);
         const errors = samples.length - ok.length;
         results.cold[id] = {
-          label: `${label}${id === 'nimbus' ? '' : ' (fresh process)'}`,
+          label,
           status: 'ok',
+          how,
+          deployMs,
           functions: app.names.length,
           p50Ms: percentile(ok, 50),
           p90Ms: percentile(ok, 90),
           maxMs: ok.length ? Math.max(...ok) : null,
           warmP50Ms: percentile(warm, 50),
           errors,
+          cpu,
+          waitedForQuietS: quiet?.waitedS,
           samples,
         };
         if (errors) notes.push(`${label} cold start: ${errors} of ${samples.length} first requests failed, e.g. ${JSON.stringify(samples.find((s) => !s.ok))}`);
@@ -282,11 +365,13 @@ async function main() {
         await sleep(500);
       }
     }
-    if (results.cold.nimbus?.status === 'ok') {
+    const ran = Object.values(results.cold).filter((r) => r.status === 'ok');
+    if (ran.length) {
       notes.push(
-        `Cold start: Nimbus runs the generated ${opts.coldFunctions}-function app (plus a /probe function used for readiness) in a fresh process; ` +
-          'each function is requested once, sequentially on one keep-alive connection, 1.5 s after the app is ready. ' +
-          'serverless-offline rows are the same app in a fresh serverless-offline process.',
+        `Cold start: an app of ${opts.coldFunctions} functions (each its own file and GET route, plus a /probe function for readiness); ` +
+          'each function is requested once, sequentially, on one keep-alive connection, 1.5 s after the app is ready; "warm" is a second pass. ' +
+          ran.map((r) => `${r.label}: ${r.how}${r.deployMs !== null ? ` (deploy took ${r.deployMs} ms)` : ''}`).join('; ') +
+          '.',
       );
     }
   }

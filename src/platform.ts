@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { loadApp } from './app/load-app';
@@ -46,6 +47,10 @@ export interface PlatformOptions {
   concurrencyLimit?: number;
   /** How often logs and metering are flushed to the store (default 100 ms). */
   flushIntervalMs?: number;
+  /** Busy instances per function started without waiting (default 2 per core; see runtime/manager.ts). */
+  eagerInstances?: number;
+  /** Past eagerInstances, how long a request waits for a warm instance before starting one (default 10 ms). */
+  scaleOutWaitMs?: number;
 }
 
 export interface DeployOptions {
@@ -106,6 +111,8 @@ export class Platform {
       poolSize: o.poolSize ?? 2,
       concurrencyLimit: o.concurrencyLimit ?? 1000,
       flushIntervalMs: o.flushIntervalMs ?? 100,
+      eagerInstances: o.eagerInstances ?? 2 * os.availableParallelism(),
+      scaleOutWaitMs: o.scaleOutWaitMs ?? 10,
       adminToken: o.adminToken ?? readOrCreateToken(dataDir),
     };
     const store = await openStore({ url: o.store ?? path.join(dataDir, 'nimbus.db') });
@@ -115,6 +122,8 @@ export class Platform {
     const runtime = new RuntimeManager({
       poolSize: opts.poolSize,
       keepAliveMs: opts.keepAliveMs,
+      eagerInstances: opts.eagerInstances,
+      scaleOutWaitMs: opts.scaleOutWaitMs,
       sdkDir,
       onLog: (fn, id, stream, text) => logs.emit(fn, id, stream, text),
     });

@@ -7,7 +7,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { runSync } = require('./proc');
+const { runSync, runAsync } = require('./proc');
 
 const BENCH_DIR = path.resolve(__dirname, '..');
 
@@ -76,21 +76,21 @@ function parseWrk(out) {
  * @param {NonNullable<ReturnType<typeof findLoadTool>>} tool
  * @param {string} url
  * @param {{ connections: number, durationS: number }} o
- * @returns {LoadResult}
+ * @returns {Promise<LoadResult>}
  */
-function runLoad(tool, url, o) {
+async function runLoad(tool, url, o) {
   if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\//.test(url)) {
     throw new Error(`refusing to load a non-loopback address: ${url}`);
   }
   const timeoutMs = (o.durationS + 20) * 1000;
   if (tool.kind === 'wrk') {
     const args = ['-t', '1', '-c', String(o.connections), '-d', `${o.durationS}s`, '--latency', url];
-    const r = runSync(tool.bin, args, { timeoutMs });
+    const r = await runAsync(tool.bin, args, { timeoutMs });
     if (!r.ok) throw new Error(`wrk failed (${r.error ?? `exit ${r.status}`}): ${r.stderr || r.stdout}`);
     return { tool: `wrk ${tool.version}`, url, connections: o.connections, durationS: o.durationS, ...parseWrk(r.stdout), raw: r.stdout };
   }
   const args = [tool.bin, '-c', String(o.connections), '-d', String(o.durationS), '-j', url];
-  const r = runSync(process.execPath, args, { timeoutMs });
+  const r = await runAsync(process.execPath, args, { timeoutMs });
   if (!r.ok) throw new Error(`autocannon failed (${r.error ?? `exit ${r.status}`}): ${r.stderr}`);
   const j = JSON.parse(r.stdout);
   return {

@@ -113,17 +113,42 @@ function tail(s, lines = 25) {
   return `${readOr(s.logFile).split('\n').slice(-lines).join('\n')}\n(full log: ${s.logFile})`;
 }
 
-/** A free loopback TCP port (bound and released; the tiny race is acceptable for a bench). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = /** @type {net.AddressInfo} */ (srv.address()).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * `n` distinct free loopback TCP ports: all are held until every one is bound, so
+ * the same port is never handed out twice (the race with other programs between
+ * release and reuse is acceptable for a bench). Ports handed out earlier in this
+ * run are never reused.
+ * @param {number} n
+ * @returns {Promise<number[]>}
+ */
+async function freePorts(n) {
+  /** @type {net.Server[]} */
+  const servers = [];
+  /** @type {number[]} */
+  const ports = [];
+  try {
+    while (ports.length < n) {
+      const srv = net.createServer();
+      servers.push(srv);
+      const port = await new Promise((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => resolve(/** @type {net.AddressInfo} */ (srv.address()).port));
+      });
+      if (!handedOut.has(port)) {
+        handedOut.add(port);
+        ports.push(port);
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(undefined)))));
+  }
+  return ports;
+}
+/** @type {Set<number>} */
+const handedOut = new Set();
+
+async function freePort() {
+  return (await freePorts(1))[0];
 }
 
 /**
@@ -200,6 +225,38 @@ function runSync(cmd, args, o) {
     stderr: r.stderr ?? '',
     error: r.error ? r.error.message : r.signal ? `killed by ${r.signal} (time limit ${o.timeoutMs} ms)` : undefined,
   };
+}
+
+/**
+ * Runs a command to completion without blocking the event loop (so accounting
+ * timers keep running), with a hard time limit; output is collected.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ timeoutMs: number, cwd?: string, env?: NodeJS.ProcessEnv }} o
+ * @returns {Promise<{ ok: boolean, status: number | null, stdout: string, stderr: string, error?: string }>}
+ */
+function runAsync(cmd, args, o) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let killedByTimer = false;
+    child.stdout?.on('data', (c) => (stdout += c));
+    child.stderr?.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => {
+      killedByTimer = true;
+      child.kill('SIGKILL');
+    }, o.timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ ok: false, status: null, stdout, stderr, error: e.message });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const error = killedByTimer ? `killed after the time limit of ${o.timeoutMs} ms` : signal ? `killed by ${signal}` : undefined;
+      resolve({ ok: code === 0 && !error, status: code, stdout, stderr, error });
+    });
+  });
 }
 
 // ---------------------------------------------------------------- /proc readings
@@ -323,4 +380,4 @@ function shortCmd(cmd) {
   return cmd.length > 160 ? cmd.slice(0, 157) + '...' : cmd;
 }
 
-module.exports = { startServer, stopGroup, freePort, get, waitReady, sleep, runSync, tail, snapshotMemory, memoryOf, treeOf };
+module.exports = { startServer, stopGroup, freePort, freePorts, get, waitReady, sleep, runSync, runAsync, tail, snapshotMemory, memoryOf, treeOf };

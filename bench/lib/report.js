@@ -106,9 +106,9 @@ function renderMarkdown(results) {
   L.push('');
   L.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memTotalGiB} GiB, ${m.os}, Node ${m.node}.`);
   const tools = results.tools;
-  L.push(
+  if (o.throughput) L.push(
     `Load: ${tools.load ?? '—'}, \`-t 1 -c ${o.connections} -d ${o.durationS}s --latency\` after a ${o.warmupS} s warm-up at the same concurrency` +
-      `${o.repeat > 1 ? `, median of ${o.repeat} runs by req/s` : ''}; loopback only.` +
+      `${o.repeat > 1 ? `, ${o.repeat} rounds interleaved across targets, each target's median run by req/s` : ''}; loopback only.` +
       ` Handler: \`exports.handler = async (event) => ({ statusCode: 200, body: 'ok' })\`, GET /hello (HTTP API route).` +
       `${o.quick ? ' **--quick run: short durations, numbers are indicative only.**' : ''}`,
   );
@@ -125,19 +125,21 @@ function renderMarkdown(results) {
   if (ids.length) {
     L.push('## Warm HTTP throughput');
     L.push('');
-    L.push('| target | req/s | p50 (ms) | p99 (ms) | errors | req/s vs bare | p99 added vs bare (ms) |');
-    L.push('| --- | ---: | ---: | ---: | --- | ---: | ---: |');
+    L.push(`| target | req/s | p50 (ms) | p99 (ms) | errors | req/s vs bare | p99 added vs bare (ms) |${o.repeat > 1 ? ' req/s of all runs |' : ''} other CPU (cores) |`);
+    L.push(`| --- | ---: | ---: | ---: | --- | ---: | ---: |${o.repeat > 1 ? ' --- |' : ''} ---: |`);
     for (const id of ids) {
       const r = t[id];
       if (r.status !== 'ok') {
-        L.push(`| ${cell(r.label)} | ${r.status}: ${cell(r.reason ?? '')} | | | | | |`);
+        L.push(`| ${cell(r.label)} | ${r.status}: ${cell(r.reason ?? '')} | | | | | |${o.repeat > 1 ? ' |' : ''} |`);
         continue;
       }
       const c = id === 'bare' ? null : compare(r, t.bare);
+      const spread = o.repeat > 1 ? ` ${r.runs.map((/** @type {any} */ x) => int(x.rps)).join(', ')} |` : '';
+      const other = Math.max(...r.runs.map((/** @type {any} */ x) => x.cpu?.otherCores ?? 0));
       L.push(
         `| ${cell(r.label)} | ${int(r.load.rps)} | ${num(r.load.p50Ms)} | ${num(r.load.p99Ms)} | ${errorsOf(r)} | ${id === 'bare' ? '1.00×' : ratio(c?.rps)} | ${
           id === 'bare' ? '—' : c?.addedP99Ms !== null && c?.addedP99Ms !== undefined ? (c.addedP99Ms >= 0 ? '+' : '') + num(c.addedP99Ms) : '—'
-        } |`,
+        } |${spread} ${r.runs[0]?.cpu ? `≤ ${num(other)}` : '—'} |`,
       );
     }
     L.push('');
@@ -155,6 +157,8 @@ function renderMarkdown(results) {
         `| ${label} | ${ratio(c.rps)} | ${ratio(c.p50)} | ${ratio(c.p99)} | ${c.addedP50Ms >= 0 ? '+' : ''}${num(c.addedP50Ms)} | ${c.addedP99Ms >= 0 ? '+' : ''}${num(c.addedP99Ms)} |`,
       );
     }
+    L.push('"other CPU" is the most CPU (in cores) that processes outside the bench used during any measured run of that target; above ~0.15 the run shared the machine.');
+    L.push('');
     if (lines.length) {
       L.push('Ratios (higher req/s ratio is better for Nimbus; latency ratios above 1× mean Nimbus is slower):');
       L.push('');

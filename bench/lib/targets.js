@@ -14,7 +14,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, stopGroup, freePort, waitReady, runSync } = require('./proc');
+const { startServer, stopGroup, freePort, freePorts, waitReady, runSync } = require('./proc');
 const { PEERS_DIR, BENCH_DIR } = require('./setup');
 
 const ROOT = path.resolve(BENCH_DIR, '..');
@@ -22,7 +22,7 @@ const NODE = process.execPath;
 
 /**
  * @typedef {import('./proc').Server} Server
- * @typedef {{ id: string, label: string, server: Server, port: number, baseUrl: string, startupMs: number, notes: string[], stop: () => Promise<void> }} Running
+ * @typedef {{ id: string, label: string, server: Server, port: number, baseUrl: string, startupMs: number, notes: string[], extra: Record<string, any>, stop: () => Promise<void> }} Running
  */
 
 /** Every id the harness knows, in run order. */
@@ -63,7 +63,7 @@ function nimbusLauncher(prefer) {
 }
 
 /**
- * @param {{ id: string, label: string, server: Server, port: number, readyPath: string, timeoutMs: number, notes?: string[], onStop?: () => void }} o
+ * @param {{ id: string, label: string, server: Server, port: number, readyPath: string, timeoutMs: number, notes?: string[], extra?: Record<string, any>, onStop?: () => void }} o
  * @returns {Promise<Running>}
  */
 async function whenReady(o) {
@@ -78,6 +78,7 @@ async function whenReady(o) {
       baseUrl,
       startupMs,
       notes: o.notes ?? [],
+      extra: o.extra ?? {},
       stop: async () => {
         await stopGroup(o.server);
         o.onStop?.();
@@ -105,8 +106,7 @@ async function startBare(o) {
  * @param {{ tmp: string, appDir: string, readyPath: string, launcher: { kind: 'cli' | 'platform', script: string, note: string }, poolSize?: number, name?: string, timeoutMs?: number }} o
  */
 async function startNimbus(o) {
-  const port = await freePort();
-  const awsPort = await freePort();
+  const [port, awsPort] = await freePorts(2);
   const name = o.name ?? 'nimbus';
   const dataDir = fs.mkdtempSync(path.join(o.tmp, `${name}-data-`));
   const args = [o.launcher.script, 'dev', o.appDir, '--port', String(port), '--aws-port', String(awsPort), '--data-dir', dataDir];
@@ -120,6 +120,7 @@ async function startNimbus(o) {
     readyPath: o.readyPath,
     timeoutMs: o.timeoutMs ?? 90_000,
     notes: [o.launcher.note],
+    extra: { awsPort, dataDir },
     onStop: () => fs.rmSync(dataDir, { recursive: true, force: true }),
   });
 }
@@ -150,7 +151,7 @@ function offlineCopy(appDir, dest) {
 async function startOffline(o) {
   const id = o.inProcess ? 'sls-offline-inprocess' : 'sls-offline';
   const name = o.name ?? id;
-  const [port, lambdaPort, wsPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, lambdaPort, wsPort] = await freePorts(3);
   const dir = offlineCopy(o.appDir, path.join(o.tmp, `${name}-app`));
   const home = path.join(o.tmp, `${name}-home`);
   fs.mkdirSync(home, { recursive: true });

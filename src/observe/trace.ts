@@ -4,12 +4,26 @@
  */
 import * as crypto from 'node:crypto';
 
+// Ids are made on every invocation: draw them from a pool of random bytes
+// rather than paying a randomBytes call each time.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = crypto.randomBytes(4096);
+    poolOffset = 0;
+  }
+  const s = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return s;
+}
+
 export function newTraceRoot(): string {
-  return `1-${Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')}-${crypto.randomBytes(12).toString('hex')}`;
+  return `1-${Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')}-${randomHex(12)}`;
 }
 
 export function newSegmentId(): string {
-  return crypto.randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 /**

@@ -3,7 +3,17 @@
  * -> idle <-> busy -> reaped or dead. A request takes, in order: an idle warm
  * instance of its function, else a pre-started generic process, else a new one.
  * Whether it may run at all (concurrency) is decided above, in invoke/.
+ *
+ * Scale-out is eager up to `eagerInstances` busy instances of a function; past
+ * that, a request first waits up to `scaleOutWaitMs` for a busy instance to come
+ * free and starts a new one only if none does. Lambda would start an instance
+ * per concurrent request at once; on a machine with a few cores, dozens of
+ * processes each serving a sliver of a fast function's traffic cost far more
+ * (context switches, cold caches, code that never gets JIT-compiled) than a
+ * sub-millisecond wait for a warm one. Slow functions still scale out, one
+ * `scaleOutWaitMs` later. Each instance still serves one invocation at a time.
  */
+import * as os from 'node:os';
 import { Instance } from './instance';
 import { NodeInstance } from './node-instance';
 import { ProvidedInstance } from './provided-instance';
@@ -20,6 +30,10 @@ export interface RuntimeOptions {
   onLog: LogListener;
   /** How often busy instances' memory is checked against their limit. */
   memorySampleMs?: number;
+  /** Busy instances of one function started without waiting (default: 2 per core). */
+  eagerInstances?: number;
+  /** Past eagerInstances, how long a request waits for a warm instance before a new one starts (default 10 ms). */
+  scaleOutWaitMs?: number;
 }
 
 export interface Acquired {
@@ -28,9 +42,16 @@ export interface Acquired {
   cold: boolean;
 }
 
+interface Waiter {
+  version: number;
+  take: (inst: Instance) => void;
+}
+
 interface FunctionInstances {
   idle: Instance[];
   all: Set<Instance>;
+  /** Requests waiting for a busy instance to come free (FIFO). */
+  waiters: Waiter[];
 }
 
 export function isNodeRuntime(runtime: string): boolean {
@@ -43,8 +64,12 @@ export class RuntimeManager {
   private readonly fns = new Map<string, FunctionInstances>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private readonly eager: number;
+  private readonly scaleOutWaitMs: number;
 
   constructor(private readonly opts: RuntimeOptions) {
+    this.eager = opts.eagerInstances ?? 2 * os.availableParallelism();
+    this.scaleOutWaitMs = opts.scaleOutWaitMs ?? 10;
     const reapEvery = Math.min(30_000, Math.max(250, Math.floor(opts.keepAliveMs / 4)));
     this.timers.push(setInterval(() => this.reap(), reapEvery).unref());
     this.timers.push(setInterval(() => this.sampleMemory(), opts.memorySampleMs ?? 200).unref());
@@ -54,7 +79,7 @@ export class RuntimeManager {
   private entry(name: string): FunctionInstances {
     let e = this.fns.get(name);
     if (!e) {
-      e = { idle: [], all: new Set() };
+      e = { idle: [], all: new Set(), waiters: [] };
       this.fns.set(name, e);
     }
     return e;
@@ -85,6 +110,10 @@ export class RuntimeManager {
       if (inst.state === 'idle' && !inst.retired && inst.fn!.version === fn.version) return { instance: inst, cold: false };
       if (inst.state !== 'dead') inst.kill();
     }
+    if (!provisioned && e.all.size >= this.eager) {
+      const warm = await this.waitForWarm(e, fn.version);
+      if (warm) return { instance: warm, cold: false };
+    }
     const instFn: FunctionConfig = {
       ...fn,
       env: {
@@ -112,6 +141,24 @@ export class RuntimeManager {
     return { instance: inst, cold: true };
   }
 
+  private waitForWarm(e: FunctionInstances, version: number): Promise<Instance | null> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        version,
+        take: (inst) => {
+          clearTimeout(timer);
+          resolve(inst);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = e.waiters.indexOf(waiter);
+        if (i >= 0) e.waiters.splice(i, 1);
+        resolve(null);
+      }, this.scaleOutWaitMs);
+      e.waiters.push(waiter);
+    });
+  }
+
   private track(e: FunctionInstances, inst: Instance): void {
     e.all.add(inst);
     inst.once('dead', () => {
@@ -128,7 +175,14 @@ export class RuntimeManager {
       inst.kill();
       return;
     }
-    this.entry(inst.fn!.name).idle.push(inst);
+    const e = this.entry(inst.fn!.name);
+    // Straight to a waiting request of the same version, if any (no trip through the idle list).
+    const w = e.waiters.findIndex((x) => x.version === inst.fn!.version);
+    if (w >= 0) {
+      e.waiters.splice(w, 1)[0]!.take(inst);
+      return;
+    }
+    e.idle.push(inst);
   }
 
   /** Hot reload / redeploy / delete: no new work for this function's current instances. */

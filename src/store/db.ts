@@ -66,6 +66,14 @@ export interface Tx extends Queryable {
 
 export interface Db extends Queryable {
   /**
+   * Write-behind batches (logs, metering): inserts `rows` in one transaction,
+   * possibly on a background connection so the caller's event loop never waits
+   * on disk (SQLite: a worker thread). Resolves once committed. `lock` names a
+   * lock held for the transaction (see Tx.lock), e.g. so that PostgreSQL ids
+   * commit in order for tailers.
+   */
+  appendRows(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], opts?: { lock?: string }): Promise<number>;
+  /**
    * Runs `fn` in one transaction: COMMIT when it resolves, ROLLBACK when it
    * throws (the error is rethrown unchanged). Use only `t` inside `fn`: on
    * SQLite a call on the Db itself waits for this transaction and deadlocks.

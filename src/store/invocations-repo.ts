@@ -67,7 +67,7 @@ export class InvocationsRepo implements InvocationsApi {
       r.traceId,
     ]);
     // insertRows runs the whole batch in one transaction.
-    await this.db.insertRows('invocations', INSERT_COLUMNS, rows);
+    await this.db.appendRows('invocations', INSERT_COLUMNS, rows);
   }
 
   async list(q: InvocationQuery): Promise<InvocationRecord[]> {

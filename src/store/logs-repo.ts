@@ -22,14 +22,11 @@ export class LogsRepo implements LogsApi {
   async appendMany(records: LogRecord[]): Promise<void> {
     if (records.length === 0) return;
     const rows = records.map((r): SqlValue[] => [r.functionName, r.requestId, r.ts, r.stream, r.message]);
-    await this.db.tx(async (t) => {
-      // Tailers read "id > last seen". On PostgreSQL ids come from a sequence
-      // when a row is inserted, not when it commits, so two concurrent batches
-      // could commit out of id order and a tailer would skip the lower one for
-      // good. Holding this lock until commit makes id order equal commit order.
-      await t.lock('core:function-logs-append');
-      await t.insertRows('function_logs', INSERT_COLUMNS, rows);
-    });
+    // Tailers read "id > last seen". On PostgreSQL ids come from a sequence
+    // when a row is inserted, not when it commits, so two concurrent batches
+    // could commit out of id order and a tailer would skip the lower one for
+    // good. Holding this lock until commit makes id order equal commit order.
+    await this.db.appendRows('function_logs', INSERT_COLUMNS, rows, { lock: 'core:function-logs-append' });
   }
 
   async query(q: LogQuery): Promise<LogRecord[]> {

@@ -162,6 +162,16 @@ export class PostgresDb implements Db {
     return this.tx((t) => t.insertRows(table, columns, rows, suffix));
   }
 
+  async appendRows(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], opts: { lock?: string } = {}): Promise<number> {
+    if (rows.length === 0) return 0;
+    if (!opts.lock) return this.insertRows(table, columns, rows);
+    const lock = opts.lock;
+    return this.tx(async (t) => {
+      await t.lock(lock);
+      return t.insertRows(table, columns, rows);
+    });
+  }
+
   async tx<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
     this.assertOpen();
     let client: PoolClient;

@@ -35,6 +35,8 @@ import {
   wrapQueryError,
 } from './db';
 import { Mutex } from './mutex';
+import { Worker } from 'node:worker_threads';
+import type { AppendReply, AppendRequest } from './sqlite-append-worker';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -102,6 +104,17 @@ export class SqliteDb implements Db {
     return this.tx(async (t) => t.insertRows(table, columns, rows, suffix));
   }
 
+  /** Appends go to a worker thread with its own connection (file databases only). */
+  private appender: Appender | null = null;
+
+  async appendRows(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    this.assertOpen();
+    if (this.file === ':memory:') return this.insertRows(table, columns, rows);
+    this.appender ??= new Appender(this.file);
+    return this.appender.append(table, columns, rows);
+  }
+
   async tx<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
     this.assertOpen();
     await this.mutex.acquire();
@@ -144,6 +157,7 @@ export class SqliteDb implements Db {
     try {
       if (this.closed) return;
       this.closed = true;
+      await this.appender?.close();
       this.statements.clear();
       this.db.close();
     } finally {
@@ -357,4 +371,58 @@ function isBusy(e: unknown): boolean {
 
 function closedError(file: string): PlatformError {
   return storeError(`store ${file} is closed`);
+}
+
+/** The platform side of sqlite-append-worker.ts. */
+class Appender {
+  private readonly worker: Worker;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: unknown) => void }>();
+  private readonly inflight = new Set<Promise<number>>();
+
+  constructor(private readonly file: string) {
+    this.worker = new Worker(path.join(__dirname, 'sqlite-append-worker.js'), { workerData: { file } });
+    // Keeps the process alive only while a batch is outstanding (see append).
+    this.worker.unref();
+    this.worker.on('message', (r: AppendReply) => {
+      const p = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      if (!p) return;
+      if (r.error) p.reject(storeError(`append to ${file} failed: ${r.error.message}`, Object.assign(new Error(r.error.message), { code: r.error.code })));
+      else p.resolve(r.changes ?? 0);
+    });
+    this.worker.on('error', (e) => this.failAll(e));
+    this.worker.on('exit', () => this.failAll(new Error('append worker exited')));
+  }
+
+  append(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[]): Promise<number> {
+    const id = ++this.seq;
+    const req: AppendRequest = { id, table, columns: [...columns], rows: rows as SqlValue[][] };
+    const p = new Promise<number>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(req);
+    });
+    if (this.inflight.size === 0) this.worker.ref();
+    this.inflight.add(p);
+    const done = (): void => {
+      this.inflight.delete(p);
+      if (this.inflight.size === 0) this.worker.unref();
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  /** Waits for every batch sent so far, then stops the worker and its connection. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+    const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
+    this.worker.ref();
+    this.worker.postMessage('close');
+    await exited;
+  }
+
+  private failAll(e: unknown): void {
+    for (const p of this.pending.values()) p.reject(storeError(`append to ${this.file} failed`, e));
+    this.pending.clear();
+  }
 }
