@@ -19,8 +19,8 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { sleep, get, snapshotMemory, tail, runAsync, waitReady } = require('./lib/proc');
-const { runLoad } = require('./lib/load');
+const { sleep, get, snapshotMemory, tail, runAsync, runSync, waitReady } = require('./lib/proc');
+const { runLoad, sampleNon2xx } = require('./lib/load');
 const { startAccounting, waitQuiet } = require('./lib/cpu');
 const { ensureLoadTool, ensurePeers, peerVersion, BENCH_DIR } = require('./lib/setup');
 const { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, startWorkerd, workerdBinary, workerdVersion, ROOT } = require('./lib/targets');
@@ -46,6 +46,8 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
                         start Nimbus with bin/nimbus.js (cli) or dist/src/platform.js
                         (platform); auto prefers the CLI when \`--help\` works
   --pool-size=N         Nimbus generic pool size (default: Nimbus' own)
+  --load-tool=wrk|autocannon
+                        load generator (default wrk, autocannon when wrk is missing)
   --no-install          never install wrk, autocannon or bench/peers
   --no-save             print only; write no results files
 `;
@@ -59,7 +61,7 @@ function parseArgs(argv) {
     if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
     a[m[1]] = m[2] ?? true;
   }
-  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'nimbus', 'pool-size', 'no-install', 'no-save', 'help'];
+  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
   for (const k of Object.keys(a)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const quick = a.quick === true;
   const list = (/** @type {string | boolean | undefined} */ v) =>
@@ -84,8 +86,11 @@ function parseArgs(argv) {
   };
   const nimbus = typeof a.nimbus === 'string' ? a.nimbus : 'auto';
   if (!['auto', 'cli', 'platform'].includes(nimbus)) throw new Error('--nimbus must be auto, cli or platform');
+  const loadTool = typeof a['load-tool'] === 'string' ? a['load-tool'] : 'wrk';
+  if (!['wrk', 'autocannon'].includes(loadTool)) throw new Error('--load-tool must be wrk or autocannon');
   return {
     help: a.help === true,
+    loadTool,
     quick,
     targets: TARGETS.filter((t) => (only ? only.includes(t) : true) && !skip.includes(t)),
     throughput: measure.includes('throughput') || measure.includes('memory'),
@@ -113,6 +118,30 @@ function stamp(d) {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/**
+ * Keeps the newest `keep` run directories under bench/results/tmp (logs of a
+ * full run are tens of MB: Nimbus and serverless-offline log every request).
+ * @param {string} root
+ * @param {number} keep
+ */
+function pruneTmp(root, keep) {
+  let dirs = [];
+  try {
+    dirs = fs.readdirSync(root).filter((d) => /^\d{8}T\d{6}Z$/.test(d)).sort();
+  } catch {
+    return;
+  }
+  for (const d of dirs.slice(0, Math.max(0, dirs.length - keep))) fs.rmSync(path.join(root, d), { recursive: true, force: true });
+}
+
+/** The commit Nimbus was measured at, and whether src/ had uncommitted changes. */
+function nimbusRevision() {
+  const rev = runSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, timeoutMs: 10_000 });
+  if (!rev.ok) return null;
+  const dirty = runSync('git', ['status', '--porcelain', '--', 'src', 'bin'], { cwd: ROOT, timeoutMs: 10_000 });
+  return `${rev.stdout.trim()}${dirty.ok && dirty.stdout.trim() ? ' + uncommitted changes in src/' : ''}`;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
@@ -120,7 +149,9 @@ async function main() {
     return;
   }
   const started = new Date();
-  const tmp = path.join(BENCH_DIR, 'results', 'tmp', stamp(started));
+  const tmpRoot = path.join(BENCH_DIR, 'results', 'tmp');
+  pruneTmp(tmpRoot, 2);
+  const tmp = path.join(tmpRoot, stamp(started));
   fs.mkdirSync(tmp, { recursive: true });
   const trivialDir = path.join(BENCH_DIR, 'apps', 'trivial');
   const readyPath = '/hello';
@@ -145,7 +176,7 @@ async function main() {
   };
 
   // ------------------------------------------------------------------ setup
-  const tool = opts.throughput ? ensureLoadTool({ install: opts.install }) : null;
+  const tool = opts.throughput ? ensureLoadTool({ install: opts.install, prefer: opts.loadTool }) : null;
   results.tools.load = tool ? `${tool.kind} ${tool.version}` : null;
   const needsPeers = opts.targets.some((t) => t.startsWith('sls-offline') || t === 'workerd');
   const peersError = needsPeers ? ensurePeers({ install: opts.install }) : null;
@@ -153,6 +184,8 @@ async function main() {
   results.tools.serverless = peerVersion('serverless');
   results.tools.serverlessOffline = peerVersion('serverless-offline');
   results.tools.workerd = opts.targets.includes('workerd') ? workerdVersion() : null;
+
+  results.tools.nimbus = nimbusRevision();
 
   /** @type {ReturnType<typeof nimbusLauncher> | null} */
   let launcher = null;
@@ -253,6 +286,12 @@ async function main() {
             if (round === opts.repeat - 1) {
               await sleep(1000);
               const memoryAfter = snapshotMemory(running.server, running.port);
+              // Which errors? A short extra run (after the memory reading) that records them.
+              const non2xx = list.some((x) => x.non2xx > 0) ? await sampleNon2xx(tool, url, { connections: opts.connections, durationS: 3 }) : null;
+              if (non2xx) {
+                const top = Object.entries(non2xx).sort((x, y) => y[1] - x[1]).slice(0, 3);
+                notes.push(`${label}: non-2xx responses seen in a 3 s diagnostic run after the measurement: ${top.length ? top.map(([k, v]) => `${v} × \`${k}\``).join(', ') : 'none that time'}.`);
+              }
               const median = [...list].sort((x, y) => x.rps - y.rps)[Math.floor((list.length - 1) / 2)];
               results.throughput[id] = {
                 label,
@@ -262,6 +301,7 @@ async function main() {
                 runs: list,
                 memoryIdle: idle.get(id),
                 memoryAfter,
+                non2xxSample: non2xx ?? undefined,
                 notes: running.notes,
               };
             }
@@ -275,10 +315,18 @@ async function main() {
     }
     for (const [id, r] of Object.entries(results.throughput)) {
       if (r.status !== 'ok') continue;
-      const errs = r.runs.reduce((n, x) => n + x.non2xx + x.socketErrors + x.timeouts, 0);
-      const reqs = r.runs.reduce((n, x) => n + x.requests, 0);
-      if (errs > 0) notes.push(`${r.label}: ${errs} failed requests of ${reqs} over ${r.runs.length} run(s) (wrk counts responses slower than 2 s as timeouts); log: ${path.relative(process.cwd(), live.get(id)?.server.logFile ?? tmp)}`);
-      const noisy = r.runs.filter((x) => x.cpu && x.cpu.otherCores > 0.15);
+      /** @type {any[]} */
+      const runs = r.runs;
+      const errs = runs.reduce((n, x) => n + x.non2xx + x.socketErrors + x.timeouts, 0);
+      const reqs = runs.reduce((n, x) => n + x.requests, 0);
+      if (errs > 0) {
+        const sum = (/** @type {string} */ k) => runs.reduce((n, x) => n + x[k], 0);
+        notes.push(
+          `${r.label}: ${errs} failed requests of ${reqs} over ${runs.length} run(s): ${sum('non2xx')} non-2xx, ${sum('socketErrors')} socket errors, ` +
+            `${sum('timeouts')} timeouts (wrk's: no response within 2 s); log: ${path.relative(process.cwd(), live.get(id)?.server.logFile ?? tmp)}`,
+        );
+      }
+      const noisy = runs.filter((x) => x.cpu && x.cpu.otherCores > 0.15);
       if (noisy.length) {
         notes.push(`${r.label}: ${noisy.length} of ${r.runs.length} run(s) shared the machine with other work (up to ${Math.max(...noisy.map((x) => x.cpu.otherCores))} cores busy outside the bench); treat its absolute numbers with care.`);
       }
@@ -330,7 +378,7 @@ async function main() {
         const samples = [];
         for (const name of app.names) {
           const r = await get(`${running.baseUrl}/${name}`, { agent, timeoutMs: 30_000 });
-          samples.push({ fn: name, ms: r.ms, status: r.status, ok: r.status === 200 && r.body === name, error: r.error });
+          samples.push({ fn: name, ms: Math.round(r.ms * 100) / 100, status: r.status, ok: r.status === 200 && r.body === name, ...(r.error ? { error: r.error } : {}) });
         }
         const cpu = acct.end();
         const warm = [];
@@ -347,6 +395,7 @@ async function main() {
           p90Ms: percentile(ok, 90),
           maxMs: ok.length ? Math.max(...ok) : null,
           warmP50Ms: percentile(warm, 50),
+          warmMaxMs: warm.length ? Math.round(Math.max(...warm) * 100) / 100 : null,
           errors,
           cpu,
           waitedForQuietS: quiet?.waitedS,

@@ -31,16 +31,18 @@ function machineJiffies() {
 }
 
 /**
- * utime+stime (+ cutime+cstime: children already waited for) of one process.
+ * utime+stime of one process, plus cutime+cstime (its children already waited
+ * for) when `withChildren`.
  * @param {number} pid
+ * @param {boolean} withChildren
  */
-function processJiffies(pid) {
+function processJiffies(pid, withChildren) {
   const s = readOr(`/proc/${pid}/stat`);
   const close = s.lastIndexOf(')');
   if (close === -1) return 0;
   const f = s.slice(close + 2).split(' ');
   // fields after "(comm)": state=0 ... utime=11 stime=12 cutime=13 cstime=14
-  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
 }
 
 /**
@@ -54,13 +56,22 @@ function startAccounting(rootPids) {
   const m0 = machineJiffies();
   /** @type {Map<number, number>} */
   const seen = new Map();
+  // Server processes count with their own time only (a child that exits would
+  // otherwise be counted twice: as itself and in its parent's cutime); one that
+  // exits between samples keeps its last reading (at most 0.5 s of it is lost).
   const sample = () => {
-    for (const root of rootPids) for (const pid of treeOf(root)) seen.set(pid, processJiffies(pid));
+    for (const root of rootPids) {
+      for (const pid of treeOf(root)) {
+        const j = processJiffies(pid, false);
+        if (j > 0) seen.set(pid, j);
+      }
+    }
   };
   /** @type {Map<number, number>} */
   const first = new Map();
-  for (const root of rootPids) for (const pid of treeOf(root)) first.set(pid, processJiffies(pid));
-  const self0 = processJiffies(process.pid);
+  for (const root of rootPids) for (const pid of treeOf(root)) first.set(pid, processJiffies(pid, false));
+  // The harness counts with its waited-for children: that is the load generator.
+  const self0 = processJiffies(process.pid, true);
   // Short-lived children (a new instance, a worker) are picked up while the run lasts.
   const timer = setInterval(sample, 500);
   return {
@@ -70,7 +81,7 @@ function startAccounting(rootPids) {
       const m1 = machineJiffies();
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (!m0 || !m1 || seconds <= 0) return null;
-      let ours = processJiffies(process.pid) - self0;
+      let ours = processJiffies(process.pid, true) - self0;
       for (const [pid, j] of seen) ours += Math.max(0, j - (first.get(pid) ?? 0));
       const hz = 100; // USER_HZ: /proc reports in 1/100 s on every Linux
       const busy = (m1.busy - m0.busy) / hz / seconds;

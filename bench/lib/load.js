@@ -14,12 +14,15 @@ const BENCH_DIR = path.resolve(__dirname, '..');
 /**
  * @typedef {{ tool: string, url: string, connections: number, durationS: number,
  *   requests: number, rps: number, p50Ms: number | null, p75Ms: number | null, p90Ms: number | null, p99Ms: number | null,
- *   maxMs: number | null, non2xx: number, socketErrors: number, timeouts: number, raw?: string }} LoadResult
+ *   maxMs: number | null, non2xx: number, socketErrors: number, timeouts: number }} LoadResult
  */
 
-/** @returns {{ kind: 'wrk', bin: string, version: string } | { kind: 'autocannon', bin: string, version: string } | null} */
-function findLoadTool() {
-  for (const bin of ['/usr/bin/wrk', '/usr/local/bin/wrk']) {
+/**
+ * @param {string} [prefer] 'wrk' (default) or 'autocannon'
+ * @returns {{ kind: 'wrk', bin: string, version: string } | { kind: 'autocannon', bin: string, version: string } | null}
+ */
+function findLoadTool(prefer = 'wrk') {
+  for (const bin of prefer === 'autocannon' ? [] : ['/usr/bin/wrk', '/usr/local/bin/wrk']) {
     if (fs.existsSync(bin)) {
       const r = runSync(bin, ['--version'], { timeoutMs: 5000 });
       const version = /wrk\s+(\S+)/.exec(r.stdout + r.stderr)?.[1] ?? 'unknown';
@@ -87,7 +90,7 @@ async function runLoad(tool, url, o) {
     const args = ['-t', '1', '-c', String(o.connections), '-d', `${o.durationS}s`, '--latency', url];
     const r = await runAsync(tool.bin, args, { timeoutMs });
     if (!r.ok) throw new Error(`wrk failed (${r.error ?? `exit ${r.status}`}): ${r.stderr || r.stdout}`);
-    return { tool: `wrk ${tool.version}`, url, connections: o.connections, durationS: o.durationS, ...parseWrk(r.stdout), raw: r.stdout };
+    return { tool: `wrk ${tool.version}`, url, connections: o.connections, durationS: o.durationS, ...parseWrk(r.stdout) };
   }
   const args = [tool.bin, '-c', String(o.connections), '-d', String(o.durationS), '-j', url];
   const r = await runAsync(process.execPath, args, { timeoutMs });
@@ -111,4 +114,22 @@ async function runLoad(tool, url, o) {
   };
 }
 
-module.exports = { findLoadTool, runLoad, parseWrk, toMs };
+/**
+ * A short wrk run that tells which non-2xx responses a target gives (status and
+ * body start, counted), after a measured run had some. wrk only; null otherwise.
+ * @param {NonNullable<ReturnType<typeof findLoadTool>>} tool
+ * @param {string} url
+ * @param {{ connections: number, durationS: number }} o
+ * @returns {Promise<Record<string, number> | null>}
+ */
+async function sampleNon2xx(tool, url, o) {
+  if (tool.kind !== 'wrk') return null;
+  const script = path.join(__dirname, 'non2xx.lua');
+  const r = await runAsync(tool.bin, ['-t', '1', '-c', String(o.connections), '-d', `${o.durationS}s`, '-s', script, url], { timeoutMs: (o.durationS + 20) * 1000 });
+  /** @type {Record<string, number>} */
+  const counts = {};
+  for (const line of r.stderr.split('\n')) if (/^\d{3} /.test(line)) counts[line] = (counts[line] ?? 0) + 1;
+  return counts;
+}
+
+module.exports = { findLoadTool, runLoad, sampleNon2xx, parseWrk, toMs };

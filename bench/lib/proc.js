@@ -363,14 +363,20 @@ function snapshotMemory(server, port) {
   const main = listenerOf(tree, port) ?? server.pid;
   const below = treeOf(main).filter((p) => p !== main);
   const children = below.map((pid) => ({ pid, cmd: shortCmd(cmdlineOf(pid)), ...memoryOf(pid) })).filter((c) => c.rssKiB !== null);
-  const sum = (/** @type {(number | null)[]} */ xs) => xs.reduce((a, b) => (a ?? 0) + (b ?? 0), 0);
+  const sum = (/** @type {(number | null)[]} */ xs) => /** @type {number} */ (xs.reduce((a, b) => (a ?? 0) + (b ?? 0), 0));
+  const rss = children.map((c) => c.rssKiB ?? 0);
+  /** @type {Record<string, number>} */
+  const byCommand = {};
+  for (const c of children) byCommand[c.cmd] = (byCommand[c.cmd] ?? 0) + 1;
   return {
     mainPid: main,
     main: { cmd: shortCmd(cmdlineOf(main)), ...memoryOf(main) },
-    children,
     childCount: children.length,
-    childRssKiB: sum(children.map((c) => c.rssKiB)),
+    childRssKiB: sum(rss),
     childPssKiB: sum(children.map((c) => c.pssKiB)),
+    childRssMinKiB: children.length ? Math.min(...rss) : null,
+    childRssMaxKiB: children.length ? Math.max(...rss) : null,
+    childCommands: byCommand,
     takenAt: new Date().toISOString(),
   };
 }

@@ -117,6 +117,7 @@ function renderMarkdown(results) {
   if (tools.serverlessOffline) peerBits.push(`serverless-offline ${tools.serverlessOffline}`);
   if (tools.workerd) peerBits.push(`workerd ${tools.workerd}`);
   if (peerBits.length) L.push(`Peers: ${peerBits.join(', ')}.`);
+  if (tools.nimbus) L.push(`Nimbus: ${tools.nimbus}.`);
   L.push(`Command: \`${results.command}\``);
   L.push('');
 
@@ -189,13 +190,15 @@ function renderMarkdown(results) {
   if (memRows.length) {
     L.push('## Memory (MiB; RSS from /proc/<pid>/status, PSS from smaps_rollup)');
     L.push('');
-    L.push('| target | main process RSS, idle | main process RSS, after load | child processes after load | RSS per child (mean) | PSS per child (mean) | total RSS after load |');
-    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    L.push('RSS counts pages shared between processes (Node\'s code, in every instance) once per process; PSS divides them among the sharers, so PSS per child is what one more warm instance costs and total PSS is the real footprint.');
+    L.push('');
+    L.push('| target | main process RSS, idle | main process RSS, after load | child processes after load | RSS per child (mean) | PSS per child (mean) | total RSS after load | total PSS after load |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of memRows) {
       const a = r.memoryAfter;
       const n = a.childCount;
       L.push(
-        `| ${cell(r.label)} | ${mib(r.memoryIdle?.main.rssKiB)} | ${mib(a.main.rssKiB)} | ${n} | ${n ? mib(a.childRssKiB / n) : '—'} | ${n ? mib(a.childPssKiB / n) : '—'} | ${mib((a.main.rssKiB ?? 0) + a.childRssKiB)} |`,
+        `| ${cell(r.label)} | ${mib(r.memoryIdle?.main.rssKiB)} | ${mib(a.main.rssKiB)} | ${n} | ${n ? mib(a.childRssKiB / n) : '—'} | ${n ? mib(a.childPssKiB / n) : '—'} | ${mib((a.main.rssKiB ?? 0) + a.childRssKiB)} | ${mib((a.main.pssKiB ?? 0) + a.childPssKiB)} |`,
       );
     }
     L.push('');

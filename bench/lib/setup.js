@@ -21,13 +21,13 @@ function say(msg) {
 
 /**
  * wrk if present; else try `apt-get install -y wrk` (root only); else autocannon
- * via `npm ci --prefix bench`.
- * @param {{ install: boolean }} o
+ * via `npm ci --prefix bench`. `prefer: 'autocannon'` skips wrk.
+ * @param {{ install: boolean, prefer?: string }} o
  */
 function ensureLoadTool(o) {
-  let tool = findLoadTool();
+  let tool = findLoadTool(o.prefer);
   if (tool) return tool;
-  if (o.install) {
+  if (o.install && o.prefer !== 'autocannon') {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     if (isRoot && fs.existsSync('/usr/bin/apt-get')) {
       say('wrk is not installed; trying `apt-get install -y wrk` ...');
@@ -43,10 +43,12 @@ function ensureLoadTool(o) {
     }
     tool = findLoadTool();
     if (tool) return tool;
+  }
+  if (o.install) {
     say('falling back to autocannon: `npm ci --prefix bench` ...');
     const r = runSync('npm', ['ci', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'], { timeoutMs: 300_000 });
     if (!r.ok) say(`npm ci --prefix bench failed (${r.error ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-    tool = findLoadTool();
+    tool = findLoadTool(o.prefer);
     if (tool) return tool;
   }
   throw new Error(

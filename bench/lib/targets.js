@@ -177,7 +177,18 @@ async function startOffline(o) {
     CI: '1',
   };
   const server = startServer(name, NODE, args, { cwd: dir, env, logFile: path.join(o.tmp, `${name}.log`) });
-  return whenReady({ id, label: LABELS[id], server, port, readyPath: o.readyPath, timeoutMs: 90_000 });
+  return whenReady({
+    id,
+    label: LABELS[id],
+    server,
+    port,
+    readyPath: o.readyPath,
+    timeoutMs: 90_000,
+    onStop: () => {
+      fs.rmSync(home, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  });
 }
 
 function workerdBinary() {

@@ -87,10 +87,9 @@ export class InvokeEngine implements Invoker {
     const want = r?.limits.provisioned ?? 0;
     if (!r || want <= 0) return;
     const have = this.runtime.counts(name).provisioned;
-    const started = await Promise.allSettled(Array.from({ length: Math.max(0, want - have) }, () => this.runtime.acquire(r.config, true)));
+    const started = await Promise.allSettled(Array.from({ length: Math.max(0, want - have) }, () => this.runtime.provision(r.config)));
     for (const s of started) {
-      if (s.status === 'fulfilled') this.runtime.release(s.value.instance);
-      else this.logs.emit(name, null, 'platform', `provisioned concurrency init failed: ${(s.reason as Error).message}\n`);
+      if (s.status === 'rejected') this.logs.emit(name, null, 'platform', `provisioned concurrency init failed: ${(s.reason as Error).message}\n`);
     }
   }
 
@@ -132,30 +131,28 @@ export class InvokeEngine implements Invoker {
     const logs = this.logs;
     if (req.tailLogs) logs.capture(id);
 
-    let acquired;
-    try {
-      acquired = await this.runtime.acquire(fn);
-    } catch (e) {
-      const f = e instanceof InitFailure ? e : new InitFailure('Runtime.Unknown', (e as Error).message);
-      logs.emit(fn.name, id, 'platform', `INIT_REPORT Phase: init\tStatus: error\tError Type: ${f.errorType}\n`);
-      logs.emit(fn.name, id, 'platform', `START RequestId: ${id} Version: $LATEST\n`);
-      const payload = Buffer.from(JSON.stringify({ errorType: f.errorType, errorMessage: f.message, trace: f.trace }));
-      return this.finish(fn, req, id, traceId, startedAt, 0, null, true, { kind: 'error', payload, maxRssKb: 0 });
+    // A pipelined invocation whose instance died before starting it is run elsewhere.
+    for (let attempt = 0; ; attempt++) {
+      let acquired;
+      try {
+        acquired = await this.runtime.acquire(fn);
+      } catch (e) {
+        const f = e instanceof InitFailure ? e : new InitFailure('Runtime.Unknown', (e as Error).message);
+        logs.emit(fn.name, id, 'platform', `INIT_REPORT Phase: init\tStatus: error\tError Type: ${f.errorType}\n`);
+        logs.emit(fn.name, id, 'platform', `START RequestId: ${id} Version: $LATEST\n`);
+        const payload = Buffer.from(JSON.stringify({ errorType: f.errorType, errorMessage: f.message, trace: f.trace }));
+        return this.finish(fn, req, id, traceId, startedAt, null, true, { kind: 'error', payload, maxRssKb: 0, durationMs: 0 });
+      }
+      const { instance, cold } = acquired;
+      const initMs = cold ? instance.initMs : null;
+      if (attempt === 0) logs.emit(fn.name, id, 'platform', `START RequestId: ${id} Version: $LATEST\n`);
+      const outcome = await instance.invoke({ id, payload: req.payload, timeoutMs: fn.timeout * 1000, traceId, clientContext: req.clientContext });
+      if (outcome.kind === 'requeue' && attempt < 3) continue;
+      this.runtime.release(instance, outcome.kind === 'requeue' ? 0 : outcome.durationMs);
+      const final: Exclude<InvocationOutcome, { kind: 'requeue' }> =
+        outcome.kind === 'requeue' ? { kind: 'crash', errorType: 'Runtime.ExitError', message: 'Runtime exited before the invocation started', maxRssKb: 0, durationMs: 0 } : outcome;
+      return this.finish(fn, req, id, traceId, startedAt, initMs, cold, final);
     }
-    const { instance, cold } = acquired;
-    const initMs = cold ? instance.initMs : null;
-    logs.emit(fn.name, id, 'platform', `START RequestId: ${id} Version: $LATEST\n`);
-    const t0 = performance.now();
-    const outcome = await instance.invoke({
-      id,
-      payload: req.payload,
-      deadline: Date.now() + fn.timeout * 1000,
-      traceId,
-      clientContext: req.clientContext,
-    });
-    const durationMs = performance.now() - t0;
-    this.runtime.release(instance);
-    return this.finish(fn, req, id, traceId, startedAt, durationMs, initMs, cold, outcome);
   }
 
   private finish(
@@ -164,11 +161,11 @@ export class InvokeEngine implements Invoker {
     id: string,
     traceId: string,
     startedAt: number,
-    durationMs: number,
     initMs: number | null,
     cold: boolean,
-    outcome: InvocationOutcome,
+    outcome: Exclude<InvocationOutcome, { kind: 'requeue' }>,
   ): InvokeResult {
+    const durationMs = outcome.durationMs;
     let payload: Buffer;
     let functionError: InvokeResult['functionError'];
     let status: 'success' | 'error' | 'timeout' | 'crash' = 'success';

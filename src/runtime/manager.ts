@@ -50,9 +50,14 @@ interface Waiter {
 interface FunctionInstances {
   idle: Instance[];
   all: Set<Instance>;
+  /** Moving average of invocation durations (ms): pipelining is for fast functions only. */
+  avgMs: number;
   /** Requests waiting for a busy instance to come free (FIFO). */
   waiters: Waiter[];
 }
+
+/** Functions averaging under this (ms) get pipelined invocations once at eagerInstances. */
+const PIPELINE_MAX_AVG_MS = 2;
 
 export function isNodeRuntime(runtime: string): boolean {
   return runtime.startsWith('nodejs');
@@ -79,7 +84,7 @@ export class RuntimeManager {
   private entry(name: string): FunctionInstances {
     let e = this.fns.get(name);
     if (!e) {
-      e = { idle: [], all: new Set(), waiters: [] };
+      e = { idle: [], all: new Set(), waiters: [], avgMs: Infinity };
       this.fns.set(name, e);
     }
     return e;
@@ -102,17 +107,30 @@ export class RuntimeManager {
     }
   }
 
-  /** A warm instance if there is one, else a cold one (init happens here). Rejects with InitFailure. */
+  /**
+   * A warm instance if there is one, else a cold one (init happens here). Rejects
+   * with InitFailure. The instance is reserved for the caller, who must invoke() it.
+   */
   async acquire(fn: FunctionConfig, provisioned = false): Promise<Acquired> {
     const e = this.entry(fn.name);
     while (!provisioned && e.idle.length > 0) {
       const inst = e.idle.pop()!;
-      if (inst.state === 'idle' && !inst.retired && inst.fn!.version === fn.version) return { instance: inst, cold: false };
-      if (inst.state !== 'dead') inst.kill();
+      if (inst.state !== 'idle' || inst.reserved) continue; // gone, or already taken: not ours
+      if (inst.retired || inst.fn!.version !== fn.version) {
+        inst.kill();
+        continue;
+      }
+      return this.handOut(inst);
     }
     if (!provisioned && e.all.size >= this.eager) {
+      // A fast function: queue behind a busy instance that has only just started (see Instance.queued).
+      if (e.avgMs < PIPELINE_MAX_AVG_MS) {
+        for (const inst of e.all) {
+          if (inst.fn!.version === fn.version && inst.canPipeline(PIPELINE_MAX_AVG_MS)) return this.handOut(inst);
+        }
+      }
       const warm = await this.waitForWarm(e, fn.version);
-      if (warm) return { instance: warm, cold: false };
+      if (warm) return { instance: warm, cold: false }; // reserved by release()
     }
     const instFn: FunctionConfig = {
       ...fn,
@@ -138,7 +156,20 @@ export class RuntimeManager {
       inst.kill();
       throw new Error('runtime closed');
     }
+    inst.reserved = true;
     return { instance: inst, cold: true };
+  }
+
+  /** Starts one initialized, never-reaped instance (provisioned concurrency) and parks it warm. */
+  async provision(fn: FunctionConfig): Promise<void> {
+    const { instance } = await this.acquire(fn, true);
+    instance.reserved = false;
+    this.release(instance);
+  }
+
+  private handOut(inst: Instance): Acquired {
+    inst.reserved = true;
+    return { instance: inst, cold: false };
   }
 
   private waitForWarm(e: FunctionInstances, version: number): Promise<Instance | null> {
@@ -169,20 +200,23 @@ export class RuntimeManager {
   }
 
   /** Back to the warm set after an invocation (or gone, if it should not be reused). */
-  release(inst: Instance): void {
-    if (inst.state !== 'idle') return;
+  release(inst: Instance, durationMs?: number): void {
+    const e = this.entry(inst.fn!.name);
+    if (durationMs !== undefined) e.avgMs = e.avgMs === Infinity ? durationMs : e.avgMs * 0.9 + durationMs * 0.1;
+    // Dead, running a pipelined invocation, or already handed to the next request.
+    if (inst.state !== 'idle' || inst.reserved) return;
     if (inst.retired || this.closed) {
       inst.kill();
       return;
     }
-    const e = this.entry(inst.fn!.name);
     // Straight to a waiting request of the same version, if any (no trip through the idle list).
     const w = e.waiters.findIndex((x) => x.version === inst.fn!.version);
     if (w >= 0) {
+      inst.reserved = true;
       e.waiters.splice(w, 1)[0]!.take(inst);
       return;
     }
-    e.idle.push(inst);
+    if (!e.idle.includes(inst)) e.idle.push(inst);
   }
 
   /** Hot reload / redeploy / delete: no new work for this function's current instances. */

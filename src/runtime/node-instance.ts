@@ -13,6 +13,7 @@ import { baseProcessEnv } from './env';
 const CLIENT = path.join(__dirname, 'node-client', 'main.js');
 
 export class NodeInstance extends Instance {
+  override readonly pipelining = true;
   private readonly channel: net.Socket;
   private readonly decoder = new FrameDecoder();
   private readonly helloed: Promise<void>;
@@ -112,7 +113,7 @@ export class NodeInstance extends Instance {
   protected send(inv: Invocation): void {
     const fn = this.fn!;
     this.channel.write(
-      encodeFrame(FrameType.Invoke, { id: inv.id, deadline: inv.deadline, arn: fn.arn, trace: inv.traceId, clientContext: inv.clientContext }, inv.payload),
+      encodeFrame(FrameType.Invoke, { id: inv.id, timeoutMs: inv.timeoutMs, arn: fn.arn, trace: inv.traceId, clientContext: inv.clientContext }, inv.payload),
     );
   }
 }

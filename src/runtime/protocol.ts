@@ -46,7 +46,8 @@ export interface AssignHeader {
 
 export interface InvokeHeader {
   id: string;
-  deadline: number;
+  /** The deadline is this long after the instance starts the invocation (it may be queued behind another). */
+  timeoutMs: number;
   arn: string;
   trace: string;
   clientContext?: string;

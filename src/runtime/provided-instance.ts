@@ -30,7 +30,7 @@ export class ProvidedInstance extends Instance {
   }
 
   private waitingNext: http.ServerResponse | null = null;
-  private queued: Invocation | null = null;
+  private undelivered: Invocation | null = null;
   private initWaiter: { resolve: () => void; reject: (e: InitFailure) => void } | null = null;
   private initStart = 0;
 
@@ -73,7 +73,7 @@ export class ProvidedInstance extends Instance {
       this.waitingNext = null;
       this.deliver(res, inv);
     } else {
-      this.queued = inv;
+      this.undelivered = inv;
     }
   }
 
@@ -81,7 +81,7 @@ export class ProvidedInstance extends Instance {
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Lambda-Runtime-Aws-Request-Id': inv.id,
-      'Lambda-Runtime-Deadline-Ms': String(inv.deadline),
+      'Lambda-Runtime-Deadline-Ms': String(Date.now() + inv.timeoutMs),
       'Lambda-Runtime-Invoked-Function-Arn': this.fn!.arn,
       'Lambda-Runtime-Trace-Id': inv.traceId,
     };
@@ -136,9 +136,9 @@ export class ProvidedInstance extends Instance {
       this.initWaiter = null;
       w?.resolve();
     }
-    if (this.queued) {
-      const inv = this.queued;
-      this.queued = null;
+    if (this.undelivered) {
+      const inv = this.undelivered;
+      this.undelivered = null;
       this.deliver(res, inv);
     } else {
       this.waitingNext = res;

@@ -31,19 +31,22 @@ export interface FunctionConfig {
 export interface Invocation {
   id: string;
   payload: Buffer | string;
-  /** Epoch ms. */
-  deadline: number;
+  /** The function's timeout; the deadline starts when the instance starts the invocation. */
+  timeoutMs: number;
   traceId: string;
   clientContext?: string;
 }
 
+/** `durationMs` runs from when the instance started the invocation to its outcome. */
 export type InvocationOutcome =
-  | { kind: 'response'; payload: Buffer; maxRssKb: number }
+  | { kind: 'response'; payload: Buffer; maxRssKb: number; durationMs: number }
   /** The function reported an error (Runtime API /error, a throw or a rejection). */
-  | { kind: 'error'; payload: Buffer; maxRssKb: number }
-  | { kind: 'timeout'; maxRssKb: number }
+  | { kind: 'error'; payload: Buffer; maxRssKb: number; durationMs: number }
+  | { kind: 'timeout'; maxRssKb: number; durationMs: number }
   /** The process died or exceeded its memory: the instance is gone. */
-  | { kind: 'crash'; errorType: string; message: string; maxRssKb: number };
+  | { kind: 'crash'; errorType: string; message: string; maxRssKb: number; durationMs: number }
+  /** Queued behind another invocation on an instance that died first: never started, run it elsewhere. */
+  | { kind: 'requeue' };
 
 export type InstanceState = 'starting' | 'generic' | 'initializing' | 'idle' | 'busy' | 'dead';
 

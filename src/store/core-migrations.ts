@@ -56,7 +56,6 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
         message TEXT NOT NULL
       );
       CREATE INDEX function_logs_function_id ON function_logs (function_name, id);
-      CREATE INDEX function_logs_request_id ON function_logs (request_id, id) WHERE request_id IS NOT NULL;
     `,
     postgres: `
       CREATE TABLE apps (
@@ -99,7 +98,6 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
         message TEXT NOT NULL
       );
       CREATE INDEX function_logs_function_id ON function_logs (function_name, id);
-      CREATE INDEX function_logs_request_id ON function_logs (request_id, id) WHERE request_id IS NOT NULL;
     `,
   },
 ];

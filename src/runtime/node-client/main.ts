@@ -111,8 +111,18 @@ function toErrorBody(err: unknown, typeOverride?: string): ErrorBody {
   return { errorType: typeOverride ?? typeof err, errorMessage: message, trace: [] };
 }
 
+// Peak RSS for Max Memory Used and the memory limit. getrusage costs a few µs,
+// a lot next to a trivial invocation, so it is read at most every 20 ms (the
+// platform also samples busy instances' RSS on its own).
+let maxRssCache = 0;
+let maxRssAt = 0;
 function maxRss(): number {
-  return process.resourceUsage().maxRSS;
+  const now = performance.now();
+  if (now - maxRssAt > 20) {
+    maxRssAt = now;
+    maxRssCache = process.resourceUsage().maxRSS;
+  }
+  return maxRssCache;
 }
 
 // ---- init ----
@@ -219,7 +229,21 @@ process.on('beforeExit', () => {
   go?.();
 });
 
+// Invocations run one at a time. The platform may hand over the next one while
+// this one runs (pipelining); it waits here until this one is done.
+const invokeQueue: Frame[] = [];
+let running = false;
+
+function pump(): void {
+  if (running) return;
+  const f = invokeQueue.shift();
+  if (!f) return;
+  running = true;
+  onInvoke(f);
+}
+
 function sendDone(id: string, err: unknown, result: unknown): void {
+  running = false;
   flushLogs();
   if (err !== null && err !== undefined) {
     channel.write(encodeFrame(FrameType.Error, { id, maxRss: maxRss() }, JSON.stringify(toErrorBody(err))));
@@ -229,15 +253,18 @@ function sendDone(id: string, err: unknown, result: unknown): void {
       body = result === undefined ? 'null' : JSON.stringify(result);
     } catch (e) {
       channel.write(encodeFrame(FrameType.Error, { id, maxRss: maxRss() }, JSON.stringify(toErrorBody(e, 'Runtime.MalformedResponse'))));
+      pump();
       return;
     }
     channel.write(encodeFrame(FrameType.Response, { id, maxRss: maxRss() }, body ?? 'null'));
   }
+  pump();
 }
 
 function onInvoke(f: Frame): void {
   const h = parseHeader<InvokeHeader>(f);
   const a = assigned!;
+  const deadline = Date.now() + h.timeoutMs;
   currentId = h.id;
   process.env._X_AMZN_TRACE_ID = h.trace;
   let event: unknown;
@@ -260,7 +287,7 @@ function onInvoke(f: Frame): void {
     logStreamName: a.logStreamName,
     identity: h.identity ? JSON.parse(h.identity) : undefined,
     clientContext: h.clientContext ? JSON.parse(Buffer.from(h.clientContext, 'base64').toString('utf8')) : undefined,
-    getRemainingTimeInMillis: () => Math.max(0, h.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: (err, result) => finish(err, result, true),
     fail: (err) => finish(err ?? 'handled', undefined, true),
     succeed: (result) => finish(null, result, true),
@@ -344,7 +371,10 @@ process.on('exit', () => {
 
 channel.on('data', (chunk: Buffer) =>
   decoder.push(chunk, (f) => {
-    if (f.type === FrameType.Invoke) onInvoke(f);
+    if (f.type === FrameType.Invoke) {
+      invokeQueue.push(f);
+      pump();
+    }
     else if (f.type === FrameType.Assign) onAssign(f);
   }),
 );
