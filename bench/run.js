@@ -134,6 +134,16 @@ function pruneTmp(root, keep) {
   for (const d of dirs.slice(0, Math.max(0, dirs.length - keep))) fs.rmSync(path.join(root, d), { recursive: true, force: true });
 }
 
+/**
+ * JSON with 2-space indentation, except that objects and arrays holding only
+ * scalars go on one line (a cold-start sample, a CPU reading): small and still
+ * diff-friendly.
+ * @param {unknown} value
+ */
+function compactJson(value) {
+  return JSON.stringify(value, null, 2).replace(/([{[])\n\s+([^{}[\]]*?)\n\s*([}\]])/g, (_, open, body, close) => `${open}${body.replace(/\n\s*/g, ' ')}${close}`);
+}
+
 /** The commit Nimbus was measured at, and whether src/ had uncommitted changes. */
 function nimbusRevision() {
   const rev = runSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, timeoutMs: 10_000 });
@@ -431,7 +441,7 @@ async function main() {
   if (opts.save) {
     const dir = opts.quick ? tmp : path.join(BENCH_DIR, 'results');
     const jsonFile = path.join(dir, `${stamp(started)}.json`);
-    fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
+    fs.writeFileSync(jsonFile, compactJson(results) + '\n');
     fs.writeFileSync(path.join(dir, 'latest.md'), md + '\n');
     say(`wrote ${path.relative(process.cwd(), jsonFile)} and ${path.relative(process.cwd(), path.join(dir, 'latest.md'))}${opts.quick ? ' (--quick: kept out of bench/results/)' : ''}`);
   }

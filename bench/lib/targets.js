@@ -230,7 +230,7 @@ function workerdVersion() {
   const bin = workerdBinary();
   if (!bin) return null;
   const r = runSync(bin, ['--version'], { timeoutMs: 10_000 });
-  return r.ok ? r.stdout.trim() : null;
+  return r.ok ? r.stdout.trim().replace(/^workerd\s+/, '') : null;
 }
 
 module.exports = { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, startWorkerd, workerdBinary, workerdVersion, ROOT };
