@@ -42,6 +42,7 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --wait-quiet=S        before each measured run wait up to S s for the machine to be
                         quiet (< 0.25 cores busy) (default 15; quick 0; 0 = never)
   --cold-functions=N    functions in the cold-start app (default 40)
+  --cold-gap=MS         pause before each first request in the cold-start pass (default 200)
   --nimbus=auto|cli|platform
                         start Nimbus with bin/nimbus.js (cli) or dist/src/platform.js
                         (platform); auto prefers the CLI when \`--help\` works
@@ -61,7 +62,7 @@ function parseArgs(argv) {
     if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
     a[m[1]] = m[2] ?? true;
   }
-  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
+  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'cold-gap', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
   for (const k of Object.keys(a)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const quick = a.quick === true;
   const list = (/** @type {string | boolean | undefined} */ v) =>
@@ -101,6 +102,7 @@ function parseArgs(argv) {
     repeat: Math.floor(n('repeat', quick ? 1 : 3)),
     waitQuietS: n('wait-quiet', quick ? 0 : 15, 0),
     coldFunctions: Math.floor(n('cold-functions', 40)),
+    coldGapMs: Math.floor(n('cold-gap', 200)),
     nimbus,
     poolSize: a['pool-size'] === undefined ? undefined : n('pool-size', 0, 0),
     install: a['no-install'] !== true,
@@ -387,6 +389,10 @@ async function main() {
         const acct = startAccounting([running.server.pid]);
         const samples = [];
         for (const name of app.names) {
+          // A pause between first requests, as between a developer's requests: this
+          // measures one cold start on a running platform, not how fast a burst of
+          // 40 back-to-back cold starts can be fed with new processes.
+          await sleep(opts.coldGapMs);
           const r = await get(`${running.baseUrl}/${name}`, { agent, timeoutMs: 30_000 });
           samples.push({ fn: name, ms: Math.round(r.ms * 100) / 100, status: r.status, ok: r.status === 200 && r.body === name, ...(r.error ? { error: r.error } : {}) });
         }
@@ -428,7 +434,7 @@ async function main() {
     if (ran.length) {
       notes.push(
         `Cold start: an app of ${opts.coldFunctions} functions (each its own file and GET route, plus a /probe function for readiness); ` +
-          'each function is requested once, sequentially, on one keep-alive connection, 1.5 s after the app is ready; "warm" is a second pass. ' +
+          `each function is requested once, sequentially, ${opts.coldGapMs} ms apart, on one keep-alive connection, 1.5 s after the app is ready; "warm" is a second pass. ` +
           ran.map((r) => `${r.label}: ${r.how}${r.deployMs !== null ? ` (deploy took ${r.deployMs} ms)` : ''}`).join('; ') +
           '.',
       );

@@ -56,6 +56,9 @@ interface FunctionInstances {
   waiters: Waiter[];
 }
 
+/** How long after a cold start took a generic process the pool is refilled. */
+const POOL_REFILL_DELAY_MS = 30;
+
 /** Functions averaging under this (ms) get pipelined invocations once at eagerInstances. */
 const PIPELINE_MAX_AVG_MS = 2;
 
@@ -88,6 +91,22 @@ export class RuntimeManager {
       this.fns.set(name, e);
     }
     return e;
+  }
+
+  private refillTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Refill the pool a little later, not now: spawning a process blocks this
+   * thread for a few ms and its start-up competes for the CPU with the cold
+   * start that just took a generic process.
+   */
+  private refillSoon(): void {
+    if (this.refillTimer || this.closed) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null;
+      this.fillPool();
+    }, POOL_REFILL_DELAY_MS);
+    this.refillTimer.unref();
   }
 
   private fillPool(): void {
@@ -143,7 +162,7 @@ export class RuntimeManager {
     let inst: Instance;
     if (isNodeRuntime(fn.runtime)) {
       const node = this.generic.shift() ?? new NodeInstance(this.opts.onLog, this.opts.sdkDir);
-      this.fillPool();
+      this.refillSoon();
       this.track(e, node);
       await node.assign(instFn);
       inst = node;
@@ -278,6 +297,7 @@ export class RuntimeManager {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.refillTimer) clearTimeout(this.refillTimer);
     const all: Instance[] = [...this.generic];
     for (const e of this.fns.values()) all.push(...e.all);
     this.generic.length = 0;
