@@ -5,8 +5,9 @@
  * Whether it may run at all (concurrency) is decided above, in invoke/.
  *
  * Scale-out is eager up to `eagerInstances` busy instances of a function; past
- * that, a request first waits up to `scaleOutWaitMs` for a busy instance to come
- * free and starts a new one only if none does. Lambda would start an instance
+ * that, a request first waits for a busy instance to come free, and a new one
+ * starts only when no instance of the function has finished an invocation for
+ * `scaleOutWaitMs`. Lambda would start an instance
  * per concurrent request at once; on a machine with a few cores, dozens of
  * processes each serving a sliver of a fast function's traffic cost far more
  * (context switches, cold caches, code that never gets JIT-compiled) than a
@@ -52,6 +53,8 @@ interface FunctionInstances {
   all: Set<Instance>;
   /** Moving average of invocation durations (ms): pipelining is for fast functions only. */
   avgMs: number;
+  /** performance.now() of the last finished invocation: tells a busy function from a stuck one. */
+  lastDoneAt: number;
   /** Requests waiting for a busy instance to come free (FIFO). */
   waiters: Waiter[];
 }
@@ -87,7 +90,7 @@ export class RuntimeManager {
   private entry(name: string): FunctionInstances {
     let e = this.fns.get(name);
     if (!e) {
-      e = { idle: [], all: new Set(), waiters: [], avgMs: Infinity };
+      e = { idle: [], all: new Set(), waiters: [], avgMs: Infinity, lastDoneAt: 0 };
       this.fns.set(name, e);
     }
     return e;
@@ -200,11 +203,20 @@ export class RuntimeManager {
           resolve(inst);
         },
       };
-      const timer = setTimeout(() => {
+      // Scale out only when the instances are stuck, not when they are merely
+      // busy: if one finished an invocation within the last wait, the queue is
+      // moving (the platform, not the instance count, is the bottleneck) and
+      // another process would only compete for the same CPU.
+      const expire = (): void => {
+        if (performance.now() - e.lastDoneAt < this.scaleOutWaitMs) {
+          timer = setTimeout(expire, this.scaleOutWaitMs);
+          return;
+        }
         const i = e.waiters.indexOf(waiter);
         if (i >= 0) e.waiters.splice(i, 1);
         resolve(null);
-      }, this.scaleOutWaitMs);
+      };
+      let timer = setTimeout(expire, this.scaleOutWaitMs);
       e.waiters.push(waiter);
     });
   }
@@ -221,7 +233,10 @@ export class RuntimeManager {
   /** Back to the warm set after an invocation (or gone, if it should not be reused). */
   release(inst: Instance, durationMs?: number): void {
     const e = this.entry(inst.fn!.name);
-    if (durationMs !== undefined) e.avgMs = e.avgMs === Infinity ? durationMs : e.avgMs * 0.9 + durationMs * 0.1;
+    if (durationMs !== undefined) {
+      e.avgMs = e.avgMs === Infinity ? durationMs : e.avgMs * 0.9 + durationMs * 0.1;
+      e.lastDoneAt = performance.now();
+    }
     // Dead, running a pipelined invocation, or already handed to the next request.
     if (inst.state !== 'idle' || inst.reserved) return;
     if (inst.retired || this.closed) {

@@ -61,13 +61,25 @@ class DevSession {
   }
 
   private out(line = ''): void {
+    this.flushLogs(); // keep order with log lines still buffered
     println(this.io.stdout, line);
   }
+
+  /** Log lines waiting for the next write: one write per event-loop turn, not one per line. */
+  private logBuf: string[] = [];
 
   onLog = (rec: LogRecord): void => {
     const l = this.labels.get(rec.functionName);
     if (!l) return;
-    for (const line of formatLogRecord(rec, { label: l.label.padEnd(this.labelWidth), labelPaint: l.paint, style: this.st, compact: true })) this.out(line);
+    if (this.logBuf.length === 0) setImmediate(this.flushLogs);
+    for (const line of formatLogRecord(rec, { label: l.label.padEnd(this.labelWidth), labelPaint: l.paint, style: this.st, compact: true })) this.logBuf.push(line);
+  };
+
+  private flushLogs = (): void => {
+    if (this.logBuf.length === 0) return;
+    const text = this.logBuf.join('\n') + '\n';
+    this.logBuf = [];
+    this.io.stdout.write(text);
   };
 
   private setLabels(r: DeployResult): void {
