@@ -138,7 +138,7 @@ export class InvokeEngine implements Invoker {
         acquired = await this.runtime.acquire(fn);
       } catch (e) {
         const f = e instanceof InitFailure ? e : new InitFailure('Runtime.Unknown', (e as Error).message);
-        logs.emit(fn.name, id, 'platform', `INIT_REPORT Phase: init\tStatus: error\tError Type: ${f.errorType}\n`);
+        logs.emit(fn.name, id, 'platform', `INIT_REPORT Phase: init\tStatus: error\tError Type: ${f.errorType}\tError: ${f.message}\n`);
         logs.emit(fn.name, id, 'platform', `START RequestId: ${id} Version: $LATEST\n`);
         const payload = Buffer.from(JSON.stringify({ errorType: f.errorType, errorMessage: f.message, trace: f.trace }));
         return this.finish(fn, req, id, traceId, startedAt, null, true, { kind: 'error', payload, maxRssKb: 0, durationMs: 0 });

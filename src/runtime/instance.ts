@@ -108,6 +108,11 @@ export abstract class Instance extends EventEmitter {
     return this.pipelining && this.state === 'busy' && !this.retired && !this.reserved && this.queued.length === 0 && this.pending !== null && performance.now() - this.pending.startedAt < maxRunningMs;
   }
 
+  /** How long the invocation in progress has been running (0 when none). */
+  runningForMs(now: number): number {
+    return this.pending ? now - this.pending.startedAt : 0;
+  }
+
   private start(p: Pending): void {
     p.startedAt = performance.now();
     p.timer = setTimeout(() => this.timedOut(), p.inv.timeoutMs);

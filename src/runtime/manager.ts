@@ -148,7 +148,7 @@ export class RuntimeManager {
       // A fast function: queue behind a busy instance that has only just started (see Instance.queued).
       if (e.avgMs < PIPELINE_MAX_AVG_MS) {
         for (const inst of e.all) {
-          if (inst.fn!.version === fn.version && inst.canPipeline(PIPELINE_MAX_AVG_MS)) return this.handOut(inst);
+          if (inst.canPipeline(PIPELINE_MAX_AVG_MS) && inst.fn?.version === fn.version) return this.handOut(inst);
         }
       }
       const warm = await this.waitForWarm(e, fn.version);
@@ -207,8 +207,15 @@ export class RuntimeManager {
       // busy: if one finished an invocation within the last wait, the queue is
       // moving (the platform, not the instance count, is the bottleneck) and
       // another process would only compete for the same CPU.
+      let due = performance.now() + this.scaleOutWaitMs;
       const expire = (): void => {
-        if (performance.now() - e.lastDoneAt < this.scaleOutWaitMs) {
+        const now = performance.now();
+        // A timer that fires late means this event loop is saturated: more
+        // processes cannot help, and the instances only look slow because
+        // their answers wait to be read.
+        const saturated = now - due > Math.max(5, this.scaleOutWaitMs / 2);
+        if (saturated || now - e.lastDoneAt < this.scaleOutWaitMs || this.anyMoving(e, now)) {
+          due = now + this.scaleOutWaitMs;
           timer = setTimeout(expire, this.scaleOutWaitMs);
           return;
         }
@@ -219,6 +226,23 @@ export class RuntimeManager {
       let timer = setTimeout(expire, this.scaleOutWaitMs);
       e.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Whether some busy instance of the function should come free within one
+   * more wait (its invocations are short and this one is not stuck), so that
+   * waiting is better than starting a process.
+   */
+  private anyMoving(e: FunctionInstances, now: number): boolean {
+    if (e.avgMs === Infinity) return false; // nothing known yet: scale out, as Lambda would
+    const stuckAfter = Math.max(this.scaleOutWaitMs, 10 * e.avgMs);
+    for (const inst of e.all) {
+      if (inst.state !== 'busy') continue;
+      const ran = inst.runningForMs(now);
+      // Expected to finish within one more wait, and not stuck far past the usual.
+      if (ran < stuckAfter && e.avgMs - ran < this.scaleOutWaitMs) return true;
+    }
+    return false;
   }
 
   private track(e: FunctionInstances, inst: Instance): void {

@@ -45,3 +45,23 @@ describe('scale-out of fast functions', () => {
     assert.equal(nimbus.runtime.counts('behaviour-dev-warm').total, 1);
   });
 });
+
+describe('a burst on a fresh function', () => {
+  let nimbus: Platform;
+  before(async () => {
+    // Eager scale-out and a tiny wait: instances start while others are pipelined.
+    nimbus = await startNimbus({ eagerInstances: 2, scaleOutWaitMs: 1 });
+    await nimbus.deploy(copyFixture('behaviour'));
+  });
+  after(() => nimbus.close());
+
+  it('answers every request while instances start, pipeline and scale out at once', async () => {
+    for (let round = 0; round < 8; round++) {
+      const statuses = await Promise.all(Array.from({ length: 60 }, () => fetch(`${nimbus.httpUrl}/warm`).then(async (r) => (await r.text(), r.status))));
+      assert.deepEqual(statuses.filter((s) => s !== 200), []);
+    }
+    await nimbus.logs.flush();
+    const errors = (await nimbus.store.logs.query({ functionName: 'behaviour-dev-warm' })).filter((l) => /INIT_REPORT|Error/.test(l.message));
+    assert.deepEqual(errors.map((l) => l.message), []);
+  });
+});
