@@ -14,6 +14,8 @@ export const SERVER_OPTIONS: OptionsConfig = {
   'keep-alive': { type: 'string' },
   'pool-size': { type: 'string' },
   concurrency: { type: 'string' },
+  'eager-instances': { type: 'string' },
+  'scale-out-wait': { type: 'string' },
 };
 
 export const SERVER_OPTIONS_HELP = `
@@ -26,7 +28,9 @@ Server:
   --region NAME       AWS region reported to functions (default us-east-1)
   --keep-alive SECS   idle instances are stopped after this (default 300)
   --pool-size N       pre-started runtime processes (default 2)
-  --concurrency N     account-wide concurrent executions (default 1000)`;
+  --concurrency N     account-wide concurrent executions (default 1000)
+  --eager-instances N busy instances per function started without waiting (default 2 per core)
+  --scale-out-wait MS past that, how long requests wait for a warm instance first (default 10)`;
 
 export function serverOptions(p: Parsed, command: string, io: Io, defaultDataDir: string): PlatformOptions {
   const keepAlive = int(p, command, 'keep-alive', 1, 7 * 24 * 3600);
@@ -42,6 +46,8 @@ export function serverOptions(p: Parsed, command: string, io: Io, defaultDataDir
     keepAliveMs: keepAlive === undefined ? undefined : keepAlive * 1000,
     poolSize: int(p, command, 'pool-size', 0, 256),
     concurrencyLimit: int(p, command, 'concurrency', 1, 1_000_000),
+    eagerInstances: int(p, command, 'eager-instances', 1, 10_000),
+    scaleOutWaitMs: int(p, command, 'scale-out-wait', 0, 60_000),
     adminToken: token ? token : undefined,
   };
 }
