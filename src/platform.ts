@@ -10,11 +10,14 @@ import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { loadApp } from './app/load-app';
-import type { Stack } from './app/stack';
+import type { FunctionSpec, Stack } from './app/stack';
+import { InvokeError } from './invoke/types';
+import type { FunctionConfig } from './runtime/types';
 import { PlatformError } from './errors';
 import { Gateway } from './gateway/gateway';
 import type { GatewayApi } from './gateway/types';
 import { InvokeEngine } from './invoke/engine';
+import { AsyncInvoker, DEFAULT_ASYNC_OPTIONS, type AsyncOptions, type AsyncTargets } from './invoke/async';
 import { LogHub } from './observe/logs';
 import { Meter } from './observe/metering';
 import { RuntimeManager } from './runtime/manager';
@@ -22,8 +25,18 @@ import { prepareFunction, type PrepareContext } from './runtime/prepare';
 import { openStore } from './store/open';
 import type { AppRecord, Store } from './store/types';
 import { ControlApi } from './control/control-api';
+import { AwsEndpoint, Credentials, attachAwsEndpoint } from './aws';
+import { lambdaService } from './services/lambda/service';
+import { PlatformLambdaBackend } from './platform-lambda';
 
 export const ACCOUNT_ID = '000000000000';
+
+/**
+ * Lifetime of the credentials an instance gets at start. Instance environments
+ * cannot be refreshed, so this outlives any instance (idle ones are reaped long
+ * before; Lambda's own sandboxes are recycled within hours too).
+ */
+const INSTANCE_CREDENTIALS_TTL_MS = 12 * 3600_000;
 
 export interface PlatformOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -47,6 +60,13 @@ export interface PlatformOptions {
   concurrencyLimit?: number;
   /** How often logs and metering are flushed to the store (default 100 ms). */
   flushIntervalMs?: number;
+  /**
+   * Verify SigV4 on the AWS endpoint (default true). False accepts any well-formed
+   * signature from any key: for purely local use only.
+   */
+  verifySignatures?: boolean;
+  /** Asynchronous invocation timings (retry delays, lease, backoff); AWS's by default. Tests shorten them. */
+  async?: Partial<Omit<AsyncOptions, 'owner'>>;
   /** Busy instances per function started without waiting (default 2 per core; see runtime/manager.ts). */
   eagerInstances?: number;
   /** Past eagerInstances, how long a request waits for a warm instance before starting one (default 10 ms). */
@@ -69,7 +89,7 @@ export interface DeployResult {
 
 export class Platform {
   private constructor(
-    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken'>> & { adminToken: string },
+    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures'>> & { adminToken: string },
     readonly store: Store,
     readonly runtime: RuntimeManager,
     readonly engine: InvokeEngine,
@@ -81,10 +101,16 @@ export class Platform {
     private readonly sdkDir: string,
   ) {}
 
-  /** Fingerprints of deployed function configs, to tell which changed on redeploy. */
-  private readonly fingerprints = new Map<string, string>();
-  private readonly versions = new Map<string, number>();
+  /** Asynchronous (`Event`) invocations. */
+  async!: AsyncInvoker;
+  /** The AWS-compatible endpoint (wire protocols, SigV4, the services). */
+  aws!: AwsEndpoint;
+
+  /** What is deployed, per function: its spec, app and code identity. */
+  private readonly fns = new Map<string, DeployedFunction>();
   private readonly apis = new Map<string, GatewayApi>();
+  /** Deploys run one at a time (each reads and rewrites app records). */
+  private deploying: Promise<unknown> = Promise.resolve();
 
   get httpUrl(): string {
     return `http://${urlHost(this.opts.host)}:${(this.httpServer.address() as AddressInfo).port}`;
@@ -119,7 +145,14 @@ export class Platform {
     const sdkDir = linkSdks(dataDir);
     const logs = new LogHub(store, opts.flushIntervalMs);
     const meter = new Meter(store, opts.flushIntervalMs);
+    // Session credentials are derived from this secret: it survives restarts, like the admin token.
+    const credentials = new Credentials({ secret: readOrCreateToken(dataDir, 'aws-session-secret') });
     const runtime = new RuntimeManager({
+      // Each new instance gets its own short-lived credentials, scoped to its function.
+      instanceEnv: (fn) => {
+        const c = credentials.issue({ kind: 'function', functionName: fn.name }, INSTANCE_CREDENTIALS_TTL_MS);
+        return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken };
+      },
       poolSize: opts.poolSize,
       keepAliveMs: opts.keepAliveMs,
       eagerInstances: opts.eagerInstances,
@@ -133,12 +166,26 @@ export class Platform {
     httpServer.keepAliveTimeout = 65_000;
     const awsServer = http.createServer();
     const platform = new Platform(opts, store, runtime, engine, logs, meter, gateway, httpServer, awsServer, sdkDir);
+    platform.async = new AsyncInvoker(engine, store.queue, logs, platform.asyncTargets(), {
+      ...DEFAULT_ASYNC_OPTIONS,
+      ...o.async,
+      owner: `node-${crypto.randomUUID()}`,
+    });
+    platform.aws = new AwsEndpoint({
+      services: [lambdaService(new PlatformLambdaBackend(platform))],
+      credentials,
+      region: opts.region,
+      accountId: ACCOUNT_ID,
+      enforceAuth: o.verifySignatures ?? true,
+    });
+    attachAwsEndpoint(platform, platform.aws);
     const control = new ControlApi(platform);
     awsServer.on('request', (req, res) => control.handle(req, res));
     try {
       await listen(httpServer, opts.port, opts.host);
       await listen(awsServer, opts.awsPort, opts.host);
       await platform.restoreDeployed();
+      platform.async.start();
     } catch (e) {
       await platform.close();
       throw e;
@@ -153,46 +200,59 @@ export class Platform {
       awsEndpoint: this.awsUrl,
       sdkDir: this.sdkDir,
       version,
-      // Per-function scoped credentials arrive with the AWS endpoint's SigV4 (issue 3).
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test', sessionToken: 'nimbus' },
+      // Placeholders: each instance gets freshly issued credentials when it starts (RuntimeOptions.instanceEnv).
+      credentials: { accessKeyId: '', secretAccessKey: '', sessionToken: '' },
     };
   }
 
   /** Loads the app in `dir` and deploys it (create or reconcile). */
   async deploy(dir: string, o: DeployOptions = {}): Promise<DeployResult> {
     const stack = await loadApp(path.resolve(dir), { stage: o.stage, region: o.region ?? this.opts.region });
-    return this.deployStack(stack, o.codeChanged ?? false);
+    return this.deployStack(stack, { codeChanged: o.codeChanged ?? false });
   }
 
-  async deployStack(stack: Stack, codeChanged = false): Promise<DeployResult> {
+  /**
+   * Deploys (creates or reconciles) a Stack as the app `<service>-<stage>`:
+   * functions whose spec changed (or all, with codeChanged) get a new version
+   * and fresh instances; removed ones are deleted; routes are replaced.
+   */
+  deployStack(stack: Stack, o: { codeChanged?: boolean; code?: Record<string, CodeInfo> } = {}): Promise<DeployResult> {
+    return this.serialized(() => this.deployNow(stack, o));
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.deploying.then(fn, fn);
+    this.deploying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deployNow(stack: Stack, o: { codeChanged?: boolean; code?: Record<string, CodeInfo> }): Promise<DeployResult> {
     const name = `${stack.service}-${stack.stage}`;
     const prev = await this.store.apps.get(name);
     const version = (prev?.version ?? 0) + 1;
     const changed: string[] = [];
-    const configs = [];
+    const now = Date.now();
+    const next: { spec: FunctionSpec; deployed: DeployedFunction; config: FunctionConfig }[] = [];
     for (const spec of stack.functions) {
-      const fp = JSON.stringify(spec);
-      const isChanged = codeChanged || this.fingerprints.get(spec.name) !== fp;
-      const fnVersion = isChanged ? version : (this.versions.get(spec.name) ?? version);
-      configs.push({ spec, fp, config: await prepareFunction(spec, this.prepareContext(fnVersion)) });
+      const fingerprint = JSON.stringify(spec);
+      const old = this.fns.get(spec.name);
+      const isChanged = o.codeChanged === true || old?.fingerprint !== fingerprint || o.code?.[spec.name] !== undefined;
+      const fnVersion = isChanged || !old ? version : old.version;
+      const config = await prepareFunction(spec, this.prepareContext(fnVersion));
+      const code = o.code?.[spec.name] ?? (isChanged || !old ? { sha256: crypto.createHash('sha256').update(fingerprint).digest('base64'), size: 0 } : old.code);
+      next.push({ spec, config, deployed: { spec, appName: name, fingerprint, version: fnVersion, updatedAt: isChanged || !old ? now : old.updatedAt, code } });
       if (isChanged) changed.push(spec.name);
     }
-    const app: AppRecord = { name, stack, version, deployedAt: Date.now() };
+    const app: AppRecord = { name, stack, version, deployedAt: now };
     const before = new Set((await this.store.functions.list(name)).map((f) => f.name));
     await this.store.apps.put(app);
-    for (const { spec, config } of configs) {
-      await this.store.functions.put({ name: spec.name, appName: name, spec, version: config.version, updatedAt: Date.now() });
+    for (const { spec, deployed } of next) {
+      await this.store.functions.put({ name: spec.name, appName: name, spec, version: deployed.version, updatedAt: deployed.updatedAt });
       before.delete(spec.name);
     }
-    for (const gone of before) {
-      await this.store.functions.delete(gone);
-      this.engine.removeFunction(gone);
-      this.fingerprints.delete(gone);
-      this.versions.delete(gone);
-    }
-    for (const { spec, fp, config } of configs) {
-      this.fingerprints.set(spec.name, fp);
-      this.versions.set(spec.name, config.version);
+    for (const gone of before) await this.forget(gone);
+    for (const { spec, config, deployed } of next) {
+      this.fns.set(spec.name, deployed);
       this.engine.setFunction(config, { reserved: spec.reservedConcurrency, provisioned: spec.provisionedConcurrency });
     }
     this.apis.set(name, { id: apiId(name), name, stage: stack.stage, routes: stack.routes, httpApiCors: stack.httpApi.cors });
@@ -200,19 +260,62 @@ export class Platform {
     return { app, warnings: stack.warnings, changed };
   }
 
+  private async forget(fn: string): Promise<void> {
+    await this.store.functions.delete(fn);
+    this.engine.removeFunction(fn);
+    this.fns.delete(fn);
+  }
+
+  /** The deployed state of a function, or undefined. */
+  deployed(name: string): DeployedFunction | undefined {
+    return this.fns.get(name);
+  }
+
+  functionArn(name: string): string {
+    return `arn:aws:lambda:${this.opts.region}:${ACCOUNT_ID}:function:${name}`;
+  }
+
+  get accountId(): string {
+    return ACCOUNT_ID;
+  }
+
+  /** Changes one function's spec inside its app and redeploys that app. */
+  async updateSpec(name: string, change: (s: FunctionSpec) => FunctionSpec, code?: CodeInfo): Promise<DeployedFunction> {
+    return this.serialized(async () => {
+      const d = this.fns.get(name);
+      const app = d && (await this.store.apps.get(d.appName));
+      if (!d || !app) throw new InvokeError('ResourceNotFoundException', `Function not found: ${this.functionArn(name)}`);
+      const stack = structuredClone(app.stack);
+      stack.functions = stack.functions.map((f) => (f.name === name ? change(f) : f));
+      await this.deployNow(stack, code ? { code: { [name]: code } } : {});
+      return this.fns.get(name)!;
+    });
+  }
+
+  /** Deletes one function (and its routes) from its app. */
+  async removeFunction(name: string): Promise<boolean> {
+    return this.serialized(async () => {
+      const d = this.fns.get(name);
+      const app = d && (await this.store.apps.get(d.appName));
+      if (!d || !app) return false;
+      const stack = structuredClone(app.stack);
+      stack.functions = stack.functions.filter((f) => f.name !== name);
+      stack.routes = stack.routes.filter((r) => r.functionName !== name);
+      await this.deployNow(stack, {});
+      return true;
+    });
+  }
+
   async removeApp(name: string): Promise<boolean> {
-    const app = await this.store.apps.get(name);
-    if (!app) return false;
-    for (const f of await this.store.functions.list(name)) {
-      this.engine.removeFunction(f.name);
-      await this.store.functions.delete(f.name);
-      this.fingerprints.delete(f.name);
-      this.versions.delete(f.name);
-    }
-    await this.store.apps.delete(name);
-    this.apis.delete(name);
-    this.gateway.setApis([...this.apis.values()]);
-    return true;
+    return this.serialized(async () => {
+      const app = await this.store.apps.get(name);
+      if (!app) return false;
+      for (const f of await this.store.functions.list(name)) await this.forget(f.name);
+      await this.store.apps.delete(name);
+      this.apis.delete(name);
+      this.gateway.setApis([...this.apis.values()]);
+      return true;
+    });
   }
 
   /** After a restart: serve what the store says is deployed. */
@@ -226,14 +329,45 @@ export class Platform {
     }
   }
 
+  private asyncTargets(): AsyncTargets {
+    return {
+      settings: (fn) => {
+        const d = this.fns.get(fn);
+        return d ? { eventInvoke: d.spec.eventInvoke ?? null, deadLetterTarget: d.spec.deadLetterTarget ?? null } : null;
+      },
+      functionArn: (fn) => this.functionArn(fn),
+      functionOfArn: (arn) => {
+        const m = /^arn:aws:lambda:[^:]*:[^:]*:function:([^:]+)(:.*)?$/.exec(arn);
+        return m && this.fns.has(m[1]!) ? m[1]! : null;
+      },
+    };
+  }
+
   async close(): Promise<void> {
     this.httpServer.closeAllConnections();
     this.awsServer.closeAllConnections();
     await Promise.all([closeServer(this.httpServer), closeServer(this.awsServer)]);
+    await this.async?.stop();
     await this.runtime.close();
     await Promise.all([this.logs.flush(), this.meter.flush()]);
     await this.store.close();
   }
+}
+
+export interface CodeInfo {
+  /** Base64 SHA-256 of the deployment package (of the spec, for code deployed from a folder). */
+  sha256: string;
+  size: number;
+}
+
+export interface DeployedFunction {
+  spec: FunctionSpec;
+  appName: string;
+  /** The spec as JSON: a change means new instances. */
+  fingerprint: string;
+  version: number;
+  updatedAt: number;
+  code: CodeInfo;
 }
 
 export function apiId(appName: string): string {
@@ -262,8 +396,8 @@ function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
 }
 
-function readOrCreateToken(dataDir: string): string {
-  const file = path.join(dataDir, 'admin-token');
+function readOrCreateToken(dataDir: string, name = 'admin-token'): string {
+  const file = path.join(dataDir, name);
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {

@@ -42,6 +42,24 @@ export interface FunctionSpec {
   /** Absolute directory holding the function's code (LAMBDA_TASK_ROOT). */
   codeDir: string;
   description?: string;
+  /**
+   * Asynchronous invocation settings (serverless.yml `maximumRetryAttempts`,
+   * `maximumEventAge`, `destinations`; or PutFunctionEventInvokeConfig).
+   * Absent: AWS's defaults (2 retries, 6 hours, no destinations).
+   */
+  eventInvoke?: EventInvokeSettings;
+  /** Dead-letter target ARN for failed async events (serverless.yml `onError`). */
+  deadLetterTarget?: string;
+}
+
+export interface EventInvokeSettings {
+  /** 0..2; null = AWS's default (2). */
+  maximumRetryAttempts: number | null;
+  /** 60..21600 s; null = AWS's default (21600). */
+  maximumEventAgeInSeconds: number | null;
+  /** Destination ARNs (function ARNs for now). */
+  onSuccess: string | null;
+  onFailure: string | null;
 }
 
 export type HttpEventKind = 'http' | 'httpApi';

@@ -1,7 +1,7 @@
 /** Options of the commands that run Nimbus in this process (`dev`, `start`). */
 import * as path from 'node:path';
 import type { PlatformOptions } from '../platform';
-import { int, str, type OptionsConfig, type Parsed } from './args';
+import { flag, int, str, type OptionsConfig, type Parsed } from './args';
 import type { Io } from './io';
 
 export const SERVER_OPTIONS: OptionsConfig = {
@@ -16,6 +16,7 @@ export const SERVER_OPTIONS: OptionsConfig = {
   concurrency: { type: 'string' },
   'eager-instances': { type: 'string' },
   'scale-out-wait': { type: 'string' },
+  'no-verify-signatures': { type: 'boolean' },
 };
 
 export const SERVER_OPTIONS_HELP = `
@@ -30,7 +31,8 @@ Server:
   --pool-size N       pre-started runtime processes (default 2)
   --concurrency N     account-wide concurrent executions (default 1000)
   --eager-instances N busy instances per function started without waiting (default 2 per core)
-  --scale-out-wait MS past that, how long requests wait for a warm instance first (default 10)`;
+  --scale-out-wait MS past that, how long requests wait for a warm instance first (default 10)
+  --no-verify-signatures  accept any well-formed SigV4 signature from any key (local use only)`;
 
 export function serverOptions(p: Parsed, command: string, io: Io, defaultDataDir: string): PlatformOptions {
   const keepAlive = int(p, command, 'keep-alive', 1, 7 * 24 * 3600);
@@ -48,6 +50,7 @@ export function serverOptions(p: Parsed, command: string, io: Io, defaultDataDir
     concurrencyLimit: int(p, command, 'concurrency', 1, 1_000_000),
     eagerInstances: int(p, command, 'eager-instances', 1, 10_000),
     scaleOutWaitMs: int(p, command, 'scale-out-wait', 0, 60_000),
+    verifySignatures: flag(p, 'no-verify-signatures') ? false : undefined,
     adminToken: token ? token : undefined,
   };
 }

@@ -11,7 +11,7 @@ import * as crypto from 'node:crypto';
 import type * as http from 'node:http';
 import { VERSION } from '../version';
 import { AppRoutes } from './apps';
-import { handleAwsRequest } from './aws-placeholder';
+import { handleAwsRequest } from '../aws';
 import { invokeFunction, listFunctions } from './functions';
 import type { ControlHost } from './host';
 import { ControlError, badRequest, sendError, sendJson } from './http';
@@ -76,7 +76,7 @@ export class ControlApi {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0]!;
     if (pathname !== CONTROL_PREFIX && !pathname.startsWith(CONTROL_PREFIX + '/')) {
-      handleAwsRequest(req, res);
+      handleAwsRequest(this.host, req, res);
       return;
     }
     req.on('error', () => undefined);

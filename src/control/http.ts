@@ -49,6 +49,7 @@ const INVOKE_STATUS: Record<InvokeError['code'], number> = {
   ResourceNotFoundException: 404,
   TooManyRequestsException: 429,
   RequestTooLargeException: 413,
+  InvalidRequestContentException: 400,
   ServiceException: 500,
 };
 

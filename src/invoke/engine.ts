@@ -102,6 +102,9 @@ export class InvokeEngine implements Invoker {
     if (size > MAX_SYNC_PAYLOAD) {
       throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation`);
     }
+    if (req.clientContext !== undefined && !validClientContext(req.clientContext)) {
+      throw new InvokeError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
+    }
     const reserved = r.limits.reserved;
     if (reserved !== null ? r.inFlight >= reserved : this.unreservedInFlight >= this.unreservedLimit()) {
       this.meter.record({
@@ -125,7 +128,7 @@ export class InvokeEngine implements Invoker {
   }
 
   private async run(fn: FunctionConfig, req: InvokeRequest): Promise<InvokeResult> {
-    const id = crypto.randomUUID();
+    const id = req.requestId ?? crypto.randomUUID();
     const traceId = continueTrace(req.traceId);
     const startedAt = Date.now();
     const logs = this.logs;
@@ -222,5 +225,16 @@ export class InvokeEngine implements Invoker {
       logTail: req.tailLogs ? this.logs.takeCapture(id) : '',
       executedVersion: '$LATEST',
     };
+  }
+}
+
+/** Lambda: up to 3,583 bytes of base64-encoded JSON (the Invoke API's ClientContext). */
+function validClientContext(b64: string): boolean {
+  if (b64.length > 3583 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return false;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(b64, 'base64').toString('utf8'));
+    return typeof v === 'object' && v !== null;
+  } catch {
+    return false;
   }
 }

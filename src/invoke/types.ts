@@ -15,6 +15,8 @@ export interface InvokeRequest {
   clientContext?: string;
   /** Collect this invocation's log for `InvokeResult.logTail` (Lambda API `LogType: Tail`). */
   tailLogs?: boolean;
+  /** Keep this request id (an async event keeps its id across retries); a new one otherwise. */
+  requestId?: string;
 }
 
 export interface InvokeResult {
@@ -32,7 +34,7 @@ export interface InvokeResult {
 /** Thrown (as rejections) for invocations that never ran. */
 export class InvokeError extends Error {
   constructor(
-    readonly code: 'ResourceNotFoundException' | 'TooManyRequestsException' | 'RequestTooLargeException' | 'ServiceException',
+    readonly code: 'ResourceNotFoundException' | 'TooManyRequestsException' | 'RequestTooLargeException' | 'InvalidRequestContentException' | 'ServiceException',
     message: string,
     /** For throttles: AWS's `Reason` (`ReservedFunctionConcurrentInvocationLimitExceeded`, `ConcurrentInvocationLimitExceeded`). */
     readonly reason?: string,

@@ -57,6 +57,9 @@ export abstract class Instance extends EventEmitter {
   readonly pipelining: boolean = false;
   protected maxRssKb = 0;
   private killReason: { errorType: string; message: string } | null = null;
+  /** Settles the init phase (assign); null when no init is in progress. */
+  private initWaiter: { resolve: () => void; reject: (e: InitFailure) => void } | null = null;
+  private rssCache = { at: -Infinity, kb: 0 };
 
   constructor(
     protected readonly proc: ChildProcess,
@@ -67,6 +70,12 @@ export abstract class Instance extends EventEmitter {
     proc.stderr?.on('data', (b: Buffer) => this.output('stderr', b.toString('utf8')));
     proc.on('exit', (code, signal) => this.exited(code, signal));
     proc.on('error', () => this.exited(null, null));
+    this.on('dead', (e: InitFailure | null) => this.initFailed(e ?? new InitFailure('Runtime.ExitError', 'Runtime exited without providing a reason')));
+  }
+
+  /** True once the instance has been killed (or has died): whatever it still sends is ignored. */
+  protected get dying(): boolean {
+    return this.killReason !== null || this.state === 'dead';
   }
 
   get pid(): number {
@@ -81,9 +90,60 @@ export abstract class Instance extends EventEmitter {
     if (this.fn) this.onLog(this.fn.name, this.currentRequestId, stream, text);
   }
 
-  /** Load the function's code (the init phase). Rejects with InitFailure. */
-  abstract assign(fn: FunctionConfig): Promise<void>;
+  /**
+   * Load the function's code (the init phase). Rejects with InitFailure, also when
+   * init takes longer than `initTimeoutMs` (the instance is then killed).
+   */
+  abstract assign(fn: FunctionConfig, initTimeoutMs?: number): Promise<void>;
   protected abstract send(inv: Invocation): void;
+
+  /**
+   * Runs the init phase: `begin` starts it, and the subclass ends it with
+   * initSucceeded() / initFailed(); the instance dying ends it too. Lambda limits
+   * init (10 s, then once more within the function timeout); past the deadline the
+   * instance is killed and init fails with Sandbox.Timedout, as Lambda reports it.
+   */
+  protected runInit(initTimeoutMs: number, begin: () => void): Promise<void> {
+    if (this.state === 'dead') return Promise.reject(this.killReason ? new InitFailure(this.killReason.errorType, this.killReason.message) : new InitFailure('Runtime.ExitError', 'Runtime exited before init'));
+    if (this.state === 'idle' || this.state === 'busy') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | null = null;
+      if (Number.isFinite(initTimeoutMs) && initTimeoutMs > 0) {
+        timer = setTimeout(() => {
+          const message = `Task timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
+          this.initFailed(new InitFailure('Sandbox.Timedout', message));
+          this.kill('Sandbox.Timedout', message);
+        }, initTimeoutMs);
+      }
+      this.initWaiter = {
+        resolve: () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        },
+        reject: (e) => {
+          if (timer) clearTimeout(timer);
+          reject(e);
+        },
+      };
+      begin();
+    });
+  }
+
+  protected get initInProgress(): boolean {
+    return this.initWaiter !== null;
+  }
+
+  protected initSucceeded(): void {
+    const w = this.initWaiter;
+    this.initWaiter = null;
+    w?.resolve();
+  }
+
+  protected initFailed(e: InitFailure): void {
+    const w = this.initWaiter;
+    this.initWaiter = null;
+    w?.reject(e);
+  }
 
   invoke(inv: Invocation): Promise<InvocationOutcome> {
     this.reserved = false;
@@ -119,14 +179,29 @@ export abstract class Instance extends EventEmitter {
     this.pending = p;
   }
 
-  /** A subclass got the outcome of the invocation in progress. */
-  protected complete(kind: 'response' | 'error', id: string, payload: Buffer, maxRssKb: number): void {
+  /**
+   * A subclass got the outcome of the invocation in progress. `fatal`: the process
+   * is going away (the error escaped the handler); it gets no further work.
+   */
+  protected complete(kind: 'response' | 'error', id: string, payload: Buffer, maxRssKb: number, fatal = false): void {
     const p = this.pending;
     if (!p || p.inv.id !== id) return; // late answer for an invocation that already ended
     if (p.timer) clearTimeout(p.timer);
     this.pending = null;
     const durationMs = performance.now() - p.startedAt;
     if (maxRssKb > this.maxRssKb) this.maxRssKb = maxRssKb;
+    if (fatal) {
+      // Retire and hand back the pipelined invocations before anyone hears of the
+      // outcome: the caller releases the instance as soon as it resolves, and the
+      // next request must not be given a process that is about to exit. The process
+      // exits on its own once the frame is written (its last logs go with it);
+      // it is killed if it lingers.
+      this.retired = true;
+      this.requeueAll();
+      setTimeout(() => this.kill(), 2000).unref();
+      p.resolve({ kind, payload, maxRssKb: this.maxRssKb, durationMs });
+      return;
+    }
     const limitKb = (this.fn?.memorySize ?? Infinity) * 1024;
     if (this.maxRssKb > limitKb) {
       // Over the memory limit: Lambda kills the sandbox; the answer is lost.
@@ -145,7 +220,7 @@ export abstract class Instance extends EventEmitter {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    const rss = this.sampleRssKb();
+    const rss = this.sampleRssKb(0);
     this.kill('Sandbox.Timedout', 'Task timed out');
     p.resolve({ kind: 'timeout', maxRssKb: Math.max(rss, this.maxRssKb), durationMs: performance.now() - p.startedAt });
   }
@@ -157,23 +232,40 @@ export abstract class Instance extends EventEmitter {
     for (const p of q) p.resolve({ kind: 'requeue' });
   }
 
-  /** Current resident set of the process in KB, from /proc (0 when unavailable). */
-  sampleRssKb(): number {
+  /**
+   * Current resident set of the process in KB, from /proc (0 when unavailable).
+   * A reading up to `maxAgeMs` old is reused: the file read is a syscall or three,
+   * too much to repeat on every completion of a busy instance.
+   */
+  sampleRssKb(maxAgeMs = 0): number {
+    const now = performance.now();
+    if (now - this.rssCache.at <= maxAgeMs) return this.rssCache.kb;
+    let kb = 0;
     try {
       const statm = fs.readFileSync(`/proc/${this.pid}/statm`, 'latin1');
       const pages = Number(statm.split(' ')[1]);
-      return Math.round((pages * 4096) / 1024);
+      kb = Math.round((pages * 4096) / 1024);
     } catch {
-      return 0;
+      kb = 0;
     }
+    this.rssCache = { at: now, kb };
+    return kb;
   }
 
   /** Called by the memory sampler: kill an instance whose process grew past the limit. */
   checkMemory(): void {
     if (!this.fn || this.state === 'dead') return;
-    const rss = this.sampleRssKb();
+    const rss = this.sampleRssKb(0);
     if (rss > this.maxRssKb) this.maxRssKb = rss;
     if (rss > this.fn.memorySize * 1024) this.kill('Runtime.OutOfMemory', 'Runtime exited with error: signal: killed');
+  }
+
+  /**
+   * The process broke the protocol (a malformed or out-of-place message): it is
+   * killed, and its invocation fails with this message once it is gone.
+   */
+  protected violation(message: string, errorType = 'Runtime.Unknown'): void {
+    this.kill(errorType, message);
   }
 
   kill(errorType = 'Runtime.ExitError', message = 'Runtime exited'): void {

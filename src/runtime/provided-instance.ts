@@ -3,6 +3,10 @@
  * talking to a Lambda Runtime API (2018-06-01) server that this instance owns on
  * an ephemeral loopback port. Init ends at the bootstrap's first `next` call,
  * which is where Lambda ends its init phase too.
+ *
+ * The bootstrap is the function's code, so nothing it sends may throw in the
+ * platform: malformed requests get the Runtime API's 4xx answers, as Lambda's
+ * gives them, and anything unexpected while handling one kills the instance.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,11 +14,14 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Instance } from './instance';
+import { MAX_RESPONSE_BYTES, RESPONSE_TOO_LARGE_MESSAGE } from './protocol';
 import { InitFailure, type FunctionConfig, type Invocation, type LogListener } from './types';
 
 const PREFIX = '/2018-06-01/runtime/';
-/** Lambda's synchronous response limit. */
-const MAX_RESPONSE = 6 * 1024 * 1024;
+/** Init error and function error bodies: Lambda takes them up to the response limit too. */
+const MAX_BODY = MAX_RESPONSE_BYTES;
+/** /proc reads on completion are reused for this long (see Instance.sampleRssKb). */
+const RSS_MAX_AGE_MS = 50;
 
 export class ProvidedInstance extends Instance {
   private constructor(
@@ -31,17 +38,25 @@ export class ProvidedInstance extends Instance {
 
   private waitingNext: http.ServerResponse | null = null;
   private undelivered: Invocation | null = null;
-  private initWaiter: { resolve: () => void; reject: (e: InitFailure) => void } | null = null;
+  /** The invocation handed to the bootstrap and not answered yet. */
+  private delivered: string | null = null;
   private initStart = 0;
 
-  /** Starts the Runtime API server and the bootstrap; resolves once init is done (first `next`). */
-  static async start(fn: FunctionConfig, onLog: LogListener): Promise<ProvidedInstance> {
+  /**
+   * Starts the Runtime API server and the bootstrap; returns at once, with init
+   * in progress (assign() waits for it), so that the owner tracks the process
+   * while it initializes.
+   */
+  static async launch(fn: FunctionConfig, onLog: LogListener): Promise<ProvidedInstance> {
     const bootstrap = path.join(fn.codeDir, 'bootstrap');
     if (!fs.existsSync(bootstrap)) {
       throw new InitFailure('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}]`);
     }
     let self: ProvidedInstance | null = null;
-    const server = http.createServer((req, res) => self?.route(req, res));
+    const server = http.createServer((req, res) => {
+      if (self) self.route(req, res);
+      else json(res, 503, { errorMessage: 'Not ready', errorType: 'ServiceUnavailable' });
+    });
     server.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
@@ -51,20 +66,12 @@ export class ProvidedInstance extends Instance {
     self.fn = fn;
     self.state = 'initializing';
     self.initStart = performance.now();
-    const inst = self;
-    await new Promise<void>((resolve, reject) => {
-      inst.initWaiter = { resolve, reject };
-      inst.once('dead', (e: InitFailure | null) => {
-        const w = inst.initWaiter;
-        inst.initWaiter = null;
-        w?.reject(e ?? new InitFailure('Runtime.ExitError', 'Runtime exited without providing a reason'));
-      });
-    });
-    return inst;
+    return self;
   }
 
-  assign(): Promise<void> {
-    return Promise.reject(new Error('provided instances are started for one function'));
+  /** Waits for the init phase of launch() (the bootstrap's first `next`). */
+  assign(_fn: FunctionConfig, initTimeoutMs = Infinity): Promise<void> {
+    return this.runInit(initTimeoutMs, () => {});
   }
 
   protected send(inv: Invocation): void {
@@ -85,56 +92,79 @@ export class ProvidedInstance extends Instance {
       'Lambda-Runtime-Invoked-Function-Arn': this.fn!.arn,
       'Lambda-Runtime-Trace-Id': inv.traceId,
     };
-    if (inv.clientContext) headers['Lambda-Runtime-Client-Context'] = Buffer.from(inv.clientContext, 'base64').toString('utf8');
+    const cc = clientContextHeader(inv.clientContext);
+    if (cc !== undefined) headers['Lambda-Runtime-Client-Context'] = cc;
+    this.delivered = inv.id;
     res.writeHead(200, headers);
     res.end(inv.payload);
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.safely(res, () => this.routeUnsafe(req, res));
+  }
+
+  private safely(res: http.ServerResponse, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      // A bug of ours or a request we did not foresee: the instance goes, the platform stays.
+      if (!res.headersSent) json(res, 500, { errorMessage: 'Internal error', errorType: 'ServiceException' });
+      else res.destroy();
+      this.violation(`Runtime API request failed: ${(e as Error).message}`);
+    }
+  }
+
+  private routeUnsafe(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.dying) return json(res, 410, { errorMessage: 'Runtime is shutting down', errorType: 'Gone' });
     const url = req.url ?? '';
     if (!url.startsWith(PREFIX)) return json(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
     const rest = url.slice(PREFIX.length);
     if (req.method === 'GET' && rest === 'invocation/next') return this.next(res);
     if (req.method === 'POST' && rest === 'init/error') {
-      return readBody(req, MAX_RESPONSE, (body) => {
+      if (this.state !== 'initializing') return invalidState(res, 'init/error');
+      return readBody(req, MAX_BODY, (body) => this.safely(res, () => {
         json(res, 202, { status: 'OK' });
         const err = parseError(body, req.headers['lambda-runtime-function-error-type']);
-        const w = this.initWaiter;
-        this.initWaiter = null;
-        w?.reject(new InitFailure(err.errorType, err.errorMessage, err.trace));
+        this.initFailed(new InitFailure(err.errorType, err.errorMessage, err.trace));
         this.kill(err.errorType, err.errorMessage);
-      });
+      }));
     }
     const m = /^invocation\/([^/]+)\/(response|error)$/.exec(rest);
     if (req.method === 'POST' && m) {
-      const id = decodeURIComponent(m[1]!);
-      if (this.currentRequestId !== id) return json(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
-      return readBody(req, MAX_RESPONSE, (body, tooLarge) => {
+      // A malformed escape is an id no invocation has: Lambda answers 400 InvalidRequestID.
+      const id = safeDecode(m[1]!);
+      if (id === null || this.delivered === null || this.delivered !== id) {
+        return json(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+      }
+      return readBody(req, MAX_BODY, (body, tooLarge) => this.safely(res, () => {
+        if (this.dying || this.delivered !== id) return json(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+        this.delivered = null;
         if (tooLarge) {
-          json(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE} bytes).`, errorType: 'RequestEntityTooLarge' });
-          const errBody = Buffer.from(JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE} bytes).` }));
-          this.complete('error', id, errBody, this.sampleRssKb());
+          json(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' });
+          const errBody = Buffer.from(JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: RESPONSE_TOO_LARGE_MESSAGE }));
+          this.complete('error', id, errBody, this.sampleRssKb(RSS_MAX_AGE_MS));
           return;
         }
         json(res, 202, { status: 'OK' });
         if (m[2] === 'response') {
-          this.complete('response', id, body, this.sampleRssKb());
+          this.complete('response', id, body, this.sampleRssKb(RSS_MAX_AGE_MS));
         } else {
           const err = parseError(body, req.headers['lambda-runtime-function-error-type']);
-          this.complete('error', id, Buffer.from(JSON.stringify({ errorType: err.errorType, errorMessage: err.errorMessage, trace: err.trace })), this.sampleRssKb());
+          this.complete('error', id, Buffer.from(JSON.stringify({ errorType: err.errorType, errorMessage: err.errorMessage, trace: err.trace })), this.sampleRssKb(RSS_MAX_AGE_MS));
         }
-      });
+      }));
     }
     json(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
   }
 
   private next(res: http.ServerResponse): void {
+    // One `next` at a time, and not while an invocation awaits its answer: Lambda
+    // refuses such a state transition with 403.
+    if (this.waitingNext || this.delivered !== null) return invalidState(res, 'next');
     if (this.state === 'initializing') {
       this.initMs = performance.now() - this.initStart;
       this.state = 'idle';
-      const w = this.initWaiter;
-      this.initWaiter = null;
-      w?.resolve();
+      this.initSucceeded();
     }
     if (this.undelivered) {
       const inv = this.undelivered;
@@ -142,8 +172,41 @@ export class ProvidedInstance extends Instance {
       this.deliver(res, inv);
     } else {
       this.waitingNext = res;
+      res.once('close', () => {
+        if (this.waitingNext === res) this.waitingNext = null;
+      });
     }
   }
+}
+
+/**
+ * The Lambda-Runtime-Client-Context header from the base64 client context the
+ * invoke carries: the JSON re-serialized with every non-ASCII character escaped
+ * (\uXXXX), because header values cannot carry them; omitted when it is not JSON.
+ */
+export function clientContextHeader(b64: string | undefined): string | undefined {
+  if (!b64) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(b64, 'base64').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const text = JSON.stringify(parsed);
+  if (text === undefined) return undefined;
+  return text.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+function invalidState(res: http.ServerResponse, what: string): void {
+  json(res, 403, { errorMessage: `State transition to ${what} is not allowed now`, errorType: 'InvalidStateTransition' });
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
@@ -157,19 +220,25 @@ function readBody(req: http.IncomingMessage, limit: number, done: (b: Buffer, to
   let over = false;
   req.on('data', (c: Buffer) => {
     size += c.length;
-    if (size > limit) over = true;
-    else chunks.push(c);
+    if (size > limit) {
+      over = true;
+      chunks.length = 0;
+    } else chunks.push(c);
   });
-  req.on('end', () => done(Buffer.concat(chunks), over));
+  req.on('end', () => done(over ? Buffer.alloc(0) : Buffer.concat(chunks, size), over));
+  req.on('error', () => {
+    /* the bootstrap hung up mid-body: nothing to answer */
+  });
 }
 
 function parseError(body: Buffer, typeHeader: string | string[] | undefined): { errorType: string; errorMessage: string; trace: string[] } {
-  let parsed: { errorType?: unknown; errorMessage?: unknown; stackTrace?: unknown; trace?: unknown } = {};
+  let parsed: { errorType?: unknown; errorMessage?: unknown; stackTrace?: unknown; trace?: unknown } | null = {};
   try {
     parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
   } catch {
     /* Lambda accepts any body here */
   }
+  if (!parsed || typeof parsed !== 'object') parsed = {};
   const headerType = Array.isArray(typeHeader) ? typeHeader[0] : typeHeader;
   const trace = Array.isArray(parsed.stackTrace) ? parsed.stackTrace : Array.isArray(parsed.trace) ? parsed.trace : [];
   return {

@@ -100,4 +100,40 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX function_logs_function_id ON function_logs (function_name, id);
     `,
   },
+  // The work queue (queue-repo.ts) is its own module so its steps never
+  // collide with core's version numbers. A leased item's available_at holds
+  // its lease expiry, so "claimable" is the single range available_at <= now
+  // and the claim index walks only claimable rows, never skipping over leased
+  // or delayed ones; seq keeps enqueue order among equal times.
+  {
+    module: 'queue',
+    version: 1,
+    name: 'work queue items with leases',
+    sqlite: `
+      CREATE TABLE queue_items (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        queue TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        enqueued_at INTEGER NOT NULL,
+        available_at INTEGER NOT NULL,
+        lease_owner TEXT
+      );
+      CREATE INDEX queue_items_claim ON queue_items (queue, available_at, seq);
+    `,
+    postgres: `
+      CREATE TABLE queue_items (
+        id TEXT PRIMARY KEY,
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        queue TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        enqueued_at BIGINT NOT NULL,
+        available_at BIGINT NOT NULL,
+        lease_owner TEXT
+      );
+      CREATE INDEX queue_items_claim ON queue_items (queue, available_at, seq);
+    `,
+  },
 ];

@@ -12,6 +12,8 @@ import { InvocationsRepo } from './invocations-repo';
 import { LogsRepo } from './logs-repo';
 import { runMigrations } from './migrate';
 import { PostgresDb } from './postgres';
+import { PgQueueListener, QueueNotifier } from './queue-notifier';
+import { QueueRepo } from './queue-repo';
 import { SqliteDb } from './sqlite';
 import { parseStoreUrl } from './store-url';
 import type { Store, StoreKind, StoreOptions } from './types';
@@ -37,7 +39,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
     await db.close().catch(() => undefined);
     throw e;
   }
-  return new SqlStoreImpl(target.kind, target.location, db);
+  // On PostgreSQL idle pollers on every node are woken through LISTEN/NOTIFY
+  // (a dedicated connection, opened on the first queue.onEnqueued).
+  const pg = target.kind === 'postgres' ? target.pg : null;
+  const notifier = new QueueNotifier(pg ? () => new PgQueueListener(pg) : undefined);
+  return new SqlStoreImpl(target.kind, target.location, db, notifier);
 }
 
 class SqlStoreImpl implements SqlStore {
@@ -45,23 +51,27 @@ class SqlStoreImpl implements SqlStore {
   readonly functions: FunctionsRepo;
   readonly invocations: InvocationsRepo;
   readonly logs: LogsRepo;
+  readonly queue: QueueRepo;
 
   constructor(
     readonly kind: StoreKind,
     readonly location: string,
     readonly db: Db,
+    notifier: QueueNotifier = new QueueNotifier(),
   ) {
     this.apps = new AppsRepo(db);
     this.functions = new FunctionsRepo(db);
     this.invocations = new InvocationsRepo(db);
     this.logs = new LogsRepo(db);
+    this.queue = new QueueRepo(db, notifier);
   }
 
   migrate(migrations: readonly Migration[]): Promise<string[]> {
     return runMigrations(this.db, migrations);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.queue.close();
     return this.db.close();
   }
 }

@@ -392,10 +392,17 @@ class Appender {
       else p.resolve(r.changes ?? 0);
     });
     this.worker.on('error', (e) => this.failAll(e));
-    this.worker.on('exit', () => this.failAll(new Error('append worker exited')));
+    this.worker.on('exit', () => {
+      this.dead = true;
+      this.failAll(new Error('append worker exited'));
+    });
   }
 
+  /** The worker is gone (failed to open, crashed): appends fail instead of hanging. */
+  private dead = false;
+
   append(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[]): Promise<number> {
+    if (this.dead) return Promise.reject(storeError(`append to ${this.file} failed: the append worker has stopped`));
     const id = ++this.seq;
     const req: AppendRequest = { id, table, columns: [...columns], rows: rows as SqlValue[][] };
     const p = new Promise<number>((resolve, reject) => {
@@ -415,6 +422,7 @@ class Appender {
   /** Waits for every batch sent so far, then stops the worker and its connection. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.inflight]);
+    if (this.dead) return;
     const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
     this.worker.ref();
     this.worker.postMessage('close');

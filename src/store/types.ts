@@ -88,6 +88,116 @@ export interface FunctionStats {
   gbSeconds: number;
 }
 
+/**
+ * One item of a durable work queue (`Store.queue`). Times are epoch ms from the
+ * caller's clock (nodes sharing PostgreSQL need synchronized clocks: skew
+ * between them shortens or lengthens leases by that much).
+ */
+export interface QueueItem {
+  /** Unique across all queues: given by the caller (idempotent enqueue) or a random UUID. */
+  id: string;
+  queue: string;
+  /** Opaque to the store. */
+  payload: string;
+  /** Times the item was claimed, this claim included (0 until first claimed; release keeps it). */
+  attempts: number;
+  enqueuedAt: number;
+  /**
+   * When the item can next be claimed: for a waiting item the time given at
+   * enqueue or release; for a leased one its lease expiry (equal to leaseUntil).
+   */
+  availableAt: number;
+  /** Holder of the current or last lease; null until claimed and after release. */
+  leaseOwner: string | null;
+  /** Lease expiry while leaseOwner is set (it may lie in the past: expired, not yet reclaimed); else null. */
+  leaseUntil: number | null;
+}
+
+/** One item to add to a queue. */
+export interface EnqueueInput {
+  queue: string;
+  payload: string;
+  /** Not claimable before this (epoch ms). Default: now. */
+  availableAt?: number;
+  /** Idempotency key: while an item with this id exists, enqueueing it again adds nothing and returns that item. */
+  id?: string;
+}
+
+export interface ClaimOptions {
+  /** At most this many items (a batch is one statement). */
+  max: number;
+  /** Lease length: the items are claimable again at now + leaseMs unless completed, released or extended. */
+  leaseMs: number;
+  /** Clock override (epoch ms), for tests and for callers that already read the clock. Default Date.now(). */
+  now?: number;
+}
+
+export interface QueueCounts {
+  /** Claimable now (including items whose lease expired). */
+  ready: number;
+  /** Under an unexpired lease. */
+  leased: number;
+  /** Waiting for their availableAt (never claimed, or released with a later time). */
+  delayed: number;
+}
+
+/**
+ * A durable work queue with leases (DESIGN.md, "Durable queues"): one table
+ * for every queue, shared by all nodes. At least once: an item stays until a
+ * lease holder completes it; a holder that dies loses the lease when it
+ * expires and the item is claimed again (attempts + 1). An enqueue resolves
+ * only after its COMMIT. `owner` names the lease holder; a holder that claims
+ * its own expired item again cannot tell the two claims apart, so concurrent
+ * workers that need to should use distinct owners.
+ */
+export interface WorkQueue {
+  /** Adds one item; resolves after COMMIT. With an `id` that exists, returns the existing item unchanged. */
+  enqueue(queue: string, payload: string, opts?: { availableAt?: number; id?: string }): Promise<QueueItem>;
+  /** Adds items in one transaction (all or none); returns them in input order (existing ones for known ids). */
+  enqueueMany(items: readonly EnqueueInput[]): Promise<QueueItem[]>;
+  /**
+   * Leases up to `max` items of `queue` that are available (availableAt <= now,
+   * which includes expired leases), oldest availableAt first, then in enqueue
+   * order; sets the lease and increments attempts. On PostgreSQL concurrent
+   * claimers on any node skip each other's rows (SKIP LOCKED), never sharing one.
+   */
+  claim(queue: string, owner: string, opts: ClaimOptions): Promise<QueueItem[]>;
+  /** Deletes the item if `owner` holds its lease (even an expired one nobody took); false if the lease was lost or the item is gone. */
+  complete(id: string, owner: string): Promise<boolean>;
+  /** complete() for many items in one transaction; one result per id, in order. */
+  completeMany(ids: readonly string[], owner: string): Promise<boolean[]>;
+  /** Gives the lease back: claimable again from `availableAt`, attempts kept, payload optionally rewritten. False if the lease was lost. */
+  release(id: string, owner: string, opts: { availableAt: number; payload?: string }): Promise<boolean>;
+  /** Sets the lease to end `leaseMs` from now. False if the lease was lost. */
+  extend(id: string, owner: string, leaseMs: number, opts?: { now?: number }): Promise<boolean>;
+  /**
+   * Completes the item and enqueues `next` in one transaction, so there is no
+   * moment when the work is in neither queue or in both. False (and nothing
+   * enqueued) if the lease was lost.
+   */
+  completeAndEnqueue(id: string, owner: string, next: readonly EnqueueInput[]): Promise<boolean>;
+  /**
+   * When `queue` next has a claimable item: the earliest availableAt, counting
+   * lease expiries; in the past when items are ready now; null when empty.
+   * For pollers deciding how long to sleep.
+   */
+  nextAvailableAt(queue: string): Promise<number | null>;
+  count(queue: string, opts?: { now?: number }): Promise<QueueCounts>;
+  get(id: string): Promise<QueueItem | null>;
+  /** Deletes every item of `queue`, leased or not; returns how many. */
+  purge(queue: string): Promise<number>;
+  /**
+   * Calls `listener(queue)` after items were enqueued or released into `queue`
+   * (null: any queue), by this process or, on PostgreSQL, any node (LISTEN/NOTIFY).
+   * A wake-up hint only: it may be late, repeated or spurious, so claim to find
+   * out, and keep a timer (nextAvailableAt, and a cap) for delayed items, lease
+   * expiries and other processes on the same SQLite file. After the LISTEN
+   * connection reconnects every listener is called, an all-queues one with ''
+   * (look at every queue). Returns the unsubscribe function.
+   */
+  onEnqueued(queue: string | null, listener: (queue: string) => void): () => void;
+}
+
 export interface Store {
   readonly kind: StoreKind;
   /** Human-readable location (file path or URL without password). */
@@ -119,6 +229,9 @@ export interface Store {
     appendMany(records: LogRecord[]): Promise<void>;
     query(q: LogQuery): Promise<LogRecord[]>; // oldest first
   };
+
+  /** Durable work queues with leases (async invocations, pollers, workflow steps). */
+  queue: WorkQueue;
 
   close(): Promise<void>;
 }

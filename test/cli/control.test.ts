@@ -23,7 +23,7 @@ describe('control API and client commands', () => {
   let dataDir: string;
   const conn = (): string[] => ['--endpoint', url, '--token', token];
 
-  async function req(method: string, p: string, o: { body?: Uint8Array | string; auth?: string | null; type?: string } = {}): Promise<{ status: number; json: any }> {
+  async function req(method: string, p: string, o: { body?: Uint8Array | string; auth?: string | null; type?: string } = {}): Promise<{ status: number; json: any; headers: Record<string, string> }> {
     const headers: Record<string, string> = {};
     if (o.auth !== null) headers.authorization = `Bearer ${o.auth ?? token}`;
     if (o.type) headers['content-type'] = o.type;
@@ -35,7 +35,7 @@ describe('control API and client commands', () => {
     } catch {
       json = text;
     }
-    return { status: r.status, json };
+    return { status: r.status, json, headers: Object.fromEntries(r.headers) };
   }
 
   before(async () => {
@@ -67,10 +67,10 @@ describe('control API and client commands', () => {
     assert.equal(unknown.json.error.code, 'ERR_BAD_REQUEST');
   });
 
-  it('answers other paths with an AWS-style error until the wire protocols exist', async () => {
+  it('hands other paths to the AWS endpoint', async () => {
     const r = await req('POST', '/', { auth: null, body: '{}' });
     assert.equal(r.status, 404);
-    assert.equal(r.json.__type, 'UnrecognizedClientException');
+    assert.equal(r.headers['x-amzn-errortype'], 'UnknownOperationException');
   });
 
   it('deploys a zipped app with `nimbus deploy` and invokes it with `nimbus invoke`', async () => {

@@ -5,14 +5,20 @@
  * that store, so each uses its own names (prefixed with a per-run id).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Stack } from '../../src/app/stack';
 import type { Db, Migration } from '../../src/store/db';
 import type { SqlStore } from '../../src/store/open';
-import type { AppRecord, FunctionRecord, InvocationRecord, LogRecord, Store } from '../../src/store/types';
+import type { AppRecord, FunctionRecord, InvocationRecord, LogRecord, QueueItem, Store, WorkQueue } from '../../src/store/types';
 
-export function storeConformance(name: string, open: () => Promise<Store>): void {
+/**
+ * `url` is the URL `open` opens, for tests that need another process on the
+ * same store (the queue's kill -9 test); without it they are skipped.
+ */
+export function storeConformance(name: string, open: () => Promise<Store>, opts: { url?: string } = {}): void {
   describe(`store conformance: ${name}`, () => {
     const run = 'r' + randomBytes(4).toString('hex');
     let store: Store;
@@ -306,6 +312,8 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       });
     });
 
+    queueConformance(name, () => store, open, run, opts.url);
+
     describe('lifecycle', () => {
       it('migrations are idempotent: reopening applies nothing twice', async () => {
         const again = await open();
@@ -362,6 +370,444 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       });
     });
   });
+}
+
+/**
+ * The work queue (store.queue). Times are synthetic (T and up) wherever a test
+ * depends on them, passed as availableAt and `now`, so nothing here sleeps.
+ */
+function queueConformance(name: string, getStore: () => Store, open: () => Promise<Store>, run: string, url: string | undefined): void {
+  describe('queue', () => {
+    const T = 1_000_000;
+    const qn = (s: string): string => `${run}-q-${s}`;
+    const wq = (): WorkQueue => getStore().queue;
+
+    it('enqueue, claim, complete: a round trip', async () => {
+      const q = qn('rt');
+      const before = Date.now();
+      const item = await wq().enqueue(q, 'hello \u{1F44B} "quoted"');
+      assert.equal(item.queue, q);
+      assert.equal(item.payload, 'hello \u{1F44B} "quoted"');
+      assert.equal(item.attempts, 0);
+      assert.equal(item.leaseOwner, null);
+      assert.equal(item.leaseUntil, null);
+      assert.ok(item.id.length > 0);
+      assert.ok(item.enqueuedAt >= before && item.enqueuedAt <= Date.now());
+      assert.equal(item.availableAt, item.enqueuedAt, 'available at once by default');
+      assert.deepEqual(await wq().get(item.id), item);
+      assert.deepEqual(await wq().count(q), { ready: 1, leased: 0, delayed: 0 });
+
+      const claimed = await wq().claim(q, 'w1', { max: 10, leaseMs: 30_000 });
+      assert.equal(claimed.length, 1);
+      const c = claimed[0];
+      assert.deepEqual({ ...c, availableAt: 0, leaseUntil: 0 }, { ...item, attempts: 1, leaseOwner: 'w1', availableAt: 0, leaseUntil: 0 });
+      assert.ok((c.leaseUntil ?? 0) >= before + 30_000);
+      assert.equal(c.availableAt, c.leaseUntil, 'a leased item is next available when its lease ends');
+      assert.deepEqual(await wq().get(item.id), c);
+      assert.deepEqual(await wq().count(q), { ready: 0, leased: 1, delayed: 0 });
+      assert.deepEqual(await wq().claim(q, 'w2', { max: 10, leaseMs: 30_000 }), []);
+
+      assert.equal(await wq().complete(item.id, 'w1'), true);
+      assert.equal(await wq().complete(item.id, 'w1'), false);
+      assert.equal(await wq().get(item.id), null);
+      assert.deepEqual(await wq().count(q), { ready: 0, leased: 0, delayed: 0 });
+      assert.equal(await wq().nextAvailableAt(q), null);
+    });
+
+    it('claims skip leased and delayed items; count tells ready, leased and delayed apart', async () => {
+      const q = qn('skip');
+      const a = await wq().enqueue(q, 'a', { availableAt: T });
+      const b = await wq().enqueue(q, 'b', { availableAt: T + 1 });
+      await wq().enqueue(q, 'later', { availableAt: T + 60_000 });
+      const first = await wq().claim(q, 'w1', { max: 1, leaseMs: 10_000, now: T + 10 });
+      assert.deepEqual(first.map((i) => i.id), [a.id]);
+      assert.deepEqual(await wq().count(q, { now: T + 10 }), { ready: 1, leased: 1, delayed: 1 });
+      const second = await wq().claim(q, 'w2', { max: 10, leaseMs: 10_000, now: T + 10 });
+      assert.deepEqual(second.map((i) => i.id), [b.id]);
+      assert.deepEqual(await wq().claim(q, 'w3', { max: 10, leaseMs: 10_000, now: T + 10 }), []);
+      assert.deepEqual(await wq().count(q, { now: T + 10 }), { ready: 0, leased: 2, delayed: 1 });
+      // Both leases end at T + 10 010 (a before b: same time, enqueue order), the delayed item is due at T + 60 000.
+      const all = await wq().claim(q, 'w3', { max: 10, leaseMs: 10_000, now: T + 60_000 });
+      assert.deepEqual(all.map((i) => [i.payload, i.attempts]), [['a', 2], ['b', 2], ['later', 1]]);
+      assert.deepEqual(await wq().completeMany(all.map((i) => i.id), 'w3'), [true, true, true]);
+    });
+
+    it('an expired lease makes the item claimable again with attempts + 1, and the old holder has lost it', async () => {
+      const q = qn('expiry');
+      const dst = qn('expiry-dst');
+      const item = await wq().enqueue(q, 'x', { availableAt: T });
+      const [first] = await wq().claim(q, 'w1', { max: 1, leaseMs: 1000, now: T });
+      assert.equal(first.attempts, 1);
+      assert.equal(first.leaseUntil, T + 1000);
+      assert.deepEqual(await wq().claim(q, 'w2', { max: 1, leaseMs: 1000, now: T + 999 }), [], 'not before the lease ends');
+
+      const [second] = await wq().claim(q, 'w2', { max: 1, leaseMs: 1000, now: T + 1000 });
+      assert.deepEqual(second, { ...first, attempts: 2, leaseOwner: 'w2', leaseUntil: T + 2000, availableAt: T + 2000 });
+      // The first holder comes back (a crashed or stalled worker): every lease operation fails, changing nothing.
+      assert.equal(await wq().complete(item.id, 'w1'), false);
+      assert.deepEqual(await wq().completeMany([item.id], 'w1'), [false]);
+      assert.equal(await wq().release(item.id, 'w1', { availableAt: T, payload: 'stale' }), false);
+      assert.equal(await wq().extend(item.id, 'w1', 60_000), false);
+      assert.equal(await wq().completeAndEnqueue(item.id, 'w1', [{ queue: dst, payload: 'stale' }]), false);
+      assert.deepEqual(await wq().get(item.id), second);
+      assert.deepEqual(await wq().count(dst), { ready: 0, leased: 0, delayed: 0 }, 'a lost completeAndEnqueue enqueues nothing');
+
+      // An expired lease nobody took yet still belongs to its holder.
+      assert.equal(await wq().extend(item.id, 'w2', 1000, { now: T + 5000 }), true);
+      assert.deepEqual(await wq().claim(q, 'w3', { max: 1, leaseMs: 1000, now: T + 5999 }), []);
+      assert.equal(await wq().complete(item.id, 'w2'), true);
+      assert.equal(await wq().get(item.id), null);
+    });
+
+    it('extend moves the lease expiry from now', async () => {
+      const q = qn('extend');
+      const item = await wq().enqueue(q, 'x', { availableAt: T });
+      await wq().claim(q, 'w1', { max: 1, leaseMs: 1000, now: T });
+      assert.equal(await wq().extend(item.id, 'w1', 5000, { now: T + 900 }), true);
+      assert.equal((await wq().get(item.id))?.leaseUntil, T + 5900);
+      assert.deepEqual(await wq().claim(q, 'w2', { max: 1, leaseMs: 1000, now: T + 1000 }), []);
+      assert.equal(await wq().nextAvailableAt(q), T + 5900);
+      const [again] = await wq().claim(q, 'w2', { max: 1, leaseMs: 1000, now: T + 5900 });
+      assert.equal(again.attempts, 2);
+      assert.equal(await wq().extend('no-such-item', 'w2', 1000), false);
+      await wq().purge(q);
+    });
+
+    it('release makes an item claimable again from a new time, keeping attempts and optionally rewriting the payload', async () => {
+      const q = qn('release');
+      const item = await wq().enqueue(q, 'v1', { availableAt: T });
+      await wq().claim(q, 'w1', { max: 1, leaseMs: 60_000, now: T });
+      assert.equal(await wq().release(item.id, 'w1', { availableAt: T + 5000 }), true);
+      assert.deepEqual(await wq().get(item.id), { ...item, attempts: 1, availableAt: T + 5000 });
+      assert.deepEqual(await wq().count(q, { now: T + 1 }), { ready: 0, leased: 0, delayed: 1 });
+      assert.equal(await wq().release(item.id, 'w1', { availableAt: T }), false, 'released already: no lease left');
+      assert.deepEqual(await wq().claim(q, 'w1', { max: 1, leaseMs: 60_000, now: T + 4999 }), []);
+
+      const [again] = await wq().claim(q, 'w2', { max: 1, leaseMs: 60_000, now: T + 5000 });
+      assert.deepEqual([again.payload, again.attempts], ['v1', 2]);
+      assert.equal(await wq().release(item.id, 'w2', { availableAt: T, payload: 'v2 \u00e9' }), true);
+      const [third] = await wq().claim(q, 'w3', { max: 1, leaseMs: 60_000, now: T + 1 });
+      assert.deepEqual([third.payload, third.attempts], ['v2 \u00e9', 3]);
+      assert.equal(await wq().complete(item.id, 'w3'), true);
+    });
+
+    it('enqueue with an id is idempotent while the item exists', async () => {
+      const q = qn('idem');
+      const id = `${run}-idem`;
+      const first = await wq().enqueue(q, 'first', { id, availableAt: T });
+      assert.equal(first.id, id);
+      assert.deepEqual(await wq().enqueue(q, 'second', { id, availableAt: T + 5 }), first);
+
+      const batch = await wq().enqueueMany([
+        { queue: q, payload: 'again', id },
+        { queue: q, payload: 'new', id: `${id}-b` },
+        { queue: q, payload: 'duplicate within the batch', id: `${id}-b` },
+      ]);
+      assert.deepEqual(batch[0], first);
+      assert.equal(batch[1].payload, 'new');
+      assert.deepEqual(batch[2], batch[1]);
+      assert.equal((await wq().count(q)).ready, 2);
+
+      // Racing enqueues of one id make one item.
+      const racing = await Promise.all(Array.from({ length: 8 }, (_, i) => wq().enqueue(q, `race ${i}`, { id: `${id}-race` })));
+      assert.equal(new Set(racing.map((r) => JSON.stringify(r))).size, 1);
+      assert.equal((await wq().count(q)).ready, 3);
+
+      // Once completed, the id can be used again.
+      const claimed = await wq().claim(q, 'w', { max: 10, leaseMs: 60_000 });
+      assert.equal(claimed.length, 3);
+      assert.deepEqual(await wq().completeMany(claimed.map((i) => i.id), 'w'), [true, true, true]);
+      const reborn = await wq().enqueue(q, 'third', { id });
+      assert.deepEqual([reborn.payload, reborn.attempts], ['third', 0]);
+      assert.equal(await wq().purge(q), 1);
+    });
+
+    it('claims oldest availableAt first, then in enqueue order, at most max at a time', async () => {
+      const q = qn('order');
+      const times = [30, 10, 20, 10, 40, 0, 20];
+      await wq().enqueueMany(times.map((t, i) => ({ queue: q, payload: `p${i}`, availableAt: T + t })));
+      await wq().enqueue(q, 'p7', { availableAt: T + 10 });
+      await wq().enqueue(q, 'p8', { availableAt: T + 1_000_000 });
+      assert.deepEqual(await wq().claim(q, 'w', { max: 0, leaseMs: 60_000, now: T + 100 }), []);
+      const batches: string[][] = [];
+      for (;;) {
+        const got = await wq().claim(q, 'w', { max: 3, leaseMs: 60_000, now: T + 100 });
+        if (got.length === 0) break;
+        batches.push(got.map((i) => i.payload));
+      }
+      assert.deepEqual(batches, [
+        ['p5', 'p1', 'p3'],
+        ['p7', 'p2', 'p6'],
+        ['p0', 'p4'],
+      ]);
+      assert.equal(await wq().purge(q), 9, 'purge removes leased and delayed items too');
+
+      const many = qn('max');
+      await wq().enqueueMany(Array.from({ length: 25 }, (_, i) => ({ queue: many, payload: String(i), availableAt: T })));
+      const sizes: number[] = [];
+      for (let n = -1; n !== 0; ) {
+        n = (await wq().claim(many, 'w', { max: 10, leaseMs: 60_000, now: T })).length;
+        sizes.push(n);
+      }
+      assert.deepEqual(sizes, [10, 10, 5, 0]);
+      assert.equal(await wq().purge(many), 25);
+    });
+
+    it('completeAndEnqueue moves an item atomically: never in both queues, never in neither', async () => {
+      const src = qn('move-src');
+      const dst = qn('move-dst');
+      const item = await wq().enqueue(src, 'work', { availableAt: T });
+      await wq().claim(src, 'w', { max: 1, leaseMs: 60_000, now: T });
+
+      // A destination write that fails rolls the completion back with it.
+      await withUniquePayloads(getStore(), `${run}_move_uniq`, dst, async () => {
+        await assert.rejects(
+          wq().completeAndEnqueue(item.id, 'w', [
+            { queue: dst, payload: 'same' },
+            { queue: dst, payload: 'same' },
+          ]),
+          { code: 'ERR_STORE' },
+        );
+      });
+      assert.equal((await wq().get(item.id))?.leaseOwner, 'w', 'still there, still leased');
+      assert.equal(await wq().nextAvailableAt(dst), null, 'and nothing arrived');
+
+      const moved = `${run}-moved`;
+      assert.equal(await wq().completeAndEnqueue(item.id, 'w', [{ queue: dst, payload: 'result', id: moved, availableAt: T + 1 }]), true);
+      assert.equal(await wq().get(item.id), null);
+      const arrived = await wq().get(moved);
+      assert.deepEqual(arrived && [arrived.queue, arrived.payload, arrived.attempts, arrived.availableAt], [dst, 'result', 0, T + 1]);
+
+      // Racing moves of one item: exactly one wins and only its item arrives.
+      const item2 = await wq().enqueue(src, 'work 2', { availableAt: T });
+      await wq().claim(src, 'w', { max: 1, leaseMs: 60_000, now: T });
+      const results = await Promise.all([1, 2, 3, 4, 5].map((i) => wq().completeAndEnqueue(item2.id, 'w', [{ queue: dst, payload: `copy ${i}` }])));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal((await wq().count(dst)).ready, 2);
+      assert.equal(await wq().completeAndEnqueue(`${run}-never`, 'w', []), false);
+      await wq().purge(dst);
+    });
+
+    it('a write that fails changes nothing and does not take concurrent writes with it', async () => {
+      const q = qn('fail');
+      await withUniquePayloads(getStore(), `${run}_fail_uniq`, q, async () => {
+        const results = await Promise.allSettled([
+          wq().enqueue(q, 'solo 1'),
+          wq().enqueueMany([
+            { queue: q, payload: 'fine' },
+            { queue: q, payload: 'same' },
+            { queue: q, payload: 'same' },
+          ]),
+          wq().enqueue(q, 'solo 2'),
+        ]);
+        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+        assert.equal((results[1] as PromiseRejectedResult).reason.code, 'ERR_STORE');
+      });
+      const left = await wq().claim(q, 'w', { max: 10, leaseMs: 60_000 });
+      assert.deepEqual(left.map((i) => i.payload).sort(), ['solo 1', 'solo 2'], 'the failed batch left nothing behind');
+      await wq().purge(q);
+    });
+
+    it('completeMany completes exactly the items the owner holds', async () => {
+      const q = qn('many');
+      const items = await wq().enqueueMany(['a', 'b', 'c', 'd'].map((p) => ({ queue: q, payload: p, availableAt: T })));
+      await wq().claim(q, 'w1', { max: 3, leaseMs: 60_000, now: T });
+      await wq().claim(q, 'w2', { max: 3, leaseMs: 60_000, now: T });
+      const ids = items.map((i) => i.id);
+      assert.deepEqual(await wq().completeMany([ids[0], ids[3], 'missing', ids[2], ids[1]], 'w1'), [true, false, false, true, true]);
+      assert.deepEqual(await wq().completeMany([], 'w1'), []);
+      assert.equal((await wq().get(ids[3]))?.leaseOwner, 'w2');
+      assert.deepEqual(await wq().completeMany([ids[3]], 'w2'), [true]);
+    });
+
+    it('nextAvailableAt is the earliest time an item becomes claimable, lease expiries included', async () => {
+      const q = qn('next');
+      assert.equal(await wq().nextAvailableAt(q), null);
+      await wq().enqueue(q, 'b', { availableAt: T + 500 });
+      await wq().enqueue(q, 'a', { availableAt: T + 200 });
+      assert.equal(await wq().nextAvailableAt(q), T + 200);
+      await wq().claim(q, 'w', { max: 1, leaseMs: 1000, now: T + 300 });
+      assert.equal(await wq().nextAvailableAt(q), T + 500);
+      await wq().claim(q, 'w', { max: 1, leaseMs: 100, now: T + 600 });
+      assert.equal(await wq().nextAvailableAt(q), T + 700);
+      assert.equal(await wq().purge(q), 2);
+      assert.equal(await wq().nextAvailableAt(q), null);
+    });
+
+    it('concurrent claimers on separate connections claim every item exactly once', async () => {
+      const q = qn('concurrent');
+      const total = 200;
+      await wq().enqueueMany(Array.from({ length: total }, (_, i) => ({ queue: q, payload: String(i), availableAt: T })));
+      const stores = await Promise.all(Array.from({ length: 4 }, () => open()));
+      try {
+        const seen = new Map<string, number>();
+        let claimed = 0;
+        const claimers = stores.flatMap((s, si) =>
+          [0, 1].map(async (k) => {
+            const owner = `w${si}.${k}`;
+            // now = T throughout: no lease ever expires, so a second claim of an item would be a bug.
+            for (let idle = 0; claimed < total && idle < 500; ) {
+              const items = await s.queue.claim(q, owner, { max: 7, leaseMs: 60_000, now: T });
+              if (items.length === 0) {
+                idle++;
+                await new Promise((r) => setTimeout(r, 1));
+                continue;
+              }
+              claimed += items.length;
+              for (const it of items) {
+                seen.set(it.id, (seen.get(it.id) ?? 0) + 1);
+                assert.deepEqual([it.attempts, it.leaseOwner], [1, owner]);
+              }
+              assert.ok((await s.queue.completeMany(items.map((i) => i.id), owner)).every(Boolean));
+            }
+          }),
+        );
+        await Promise.all(claimers);
+        assert.equal(seen.size, total);
+        assert.deepEqual([...seen.values()].filter((n) => n !== 1), [], 'no item claimed twice');
+        assert.equal(claimed, total);
+        assert.deepEqual(await wq().count(q), { ready: 0, leased: 0, delayed: 0 });
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it('onEnqueued wakes listeners after the commit, per queue or for every queue, until unsubscribed', async () => {
+      const q = qn('wake');
+      const other = qn('wake-other');
+      const seen: string[] = [];
+      const any: string[] = [];
+      let inListener: Promise<QueueItem[]> | undefined;
+      const off = wq().onEnqueued(q, (name) => {
+        seen.push(name);
+        // The item is committed by the time anyone is woken: claiming here finds it.
+        inListener ??= wq().claim(q, 'l', { max: 10, leaseMs: 60_000 });
+      });
+      const offAny = wq().onEnqueued(null, (name) => {
+        if (name === q || name === other) any.push(name);
+      });
+      const item = await wq().enqueue(q, 'x');
+      assert.ok(seen.includes(q));
+      assert.deepEqual((await inListener)?.map((i) => i.id), [item.id]);
+
+      await wq().enqueue(other, 'y');
+      assert.ok(!seen.includes(other));
+      assert.ok(any.includes(q) && any.includes(other));
+
+      // Release makes an item available again: that wakes pollers too.
+      const before = seen.length;
+      assert.equal(await wq().release(item.id, 'l', { availableAt: T }), true);
+      assert.ok(seen.length > before);
+
+      off();
+      offAny();
+      const frozen = [seen.length, any.length];
+      await wq().enqueue(q, 'z');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([seen.length, any.length], frozen);
+      await wq().purge(q);
+      await wq().purge(other);
+    });
+
+    it('get, purge, and argument checks', async () => {
+      const q = qn('misc');
+      assert.equal(await wq().get(`${run}-nothing`), null);
+      assert.equal(await wq().purge(q), 0);
+      await wq().enqueueMany([
+        { queue: q, payload: '', availableAt: T },
+        { queue: q, payload: 'x'.repeat(300_000), availableAt: T + 10 ** 12 },
+      ]);
+      const [empty] = await wq().claim(q, 'w', { max: 5, leaseMs: 1, now: T });
+      assert.equal(empty.payload, '');
+      assert.deepEqual(await wq().count(q, { now: T }), { ready: 0, leased: 1, delayed: 1 });
+      assert.equal(await wq().purge(q), 2);
+
+      const bad = { code: 'ERR_INTERNAL' };
+      await assert.rejects(wq().enqueue('', 'x'), bad);
+      await assert.rejects(wq().enqueue(q, 'x', { availableAt: Number.NaN }), bad);
+      await assert.rejects(wq().enqueue(q, 'x', { id: '' }), bad);
+      await assert.rejects(wq().claim(q, '', { max: 1, leaseMs: 1 }), bad);
+      await assert.rejects(wq().claim(q, 'w', { max: -1, leaseMs: 1 }), bad);
+      await assert.rejects(wq().claim(q, 'w', { max: 1.5, leaseMs: 1 }), bad);
+      await assert.rejects(wq().claim(q, 'w', { max: 1, leaseMs: Number.POSITIVE_INFINITY }), bad);
+      await assert.rejects(wq().release('id', 'w', { availableAt: Number.NaN }), bad);
+      assert.equal(await wq().nextAvailableAt(q), null, 'nothing was written by the rejected calls');
+    });
+
+    it('close lets writes already issued commit first', async () => {
+      const q = qn('close');
+      const s1 = await open();
+      const pending = [s1.queue.enqueue(q, 'a', { id: `${run}-close-a` }), s1.queue.enqueueMany([{ queue: q, payload: 'b', id: `${run}-close-b` }])];
+      await s1.close();
+      await Promise.all(pending);
+      assert.deepEqual((await wq().claim(q, 'w', { max: 10, leaseMs: 60_000 })).map((i) => i.payload).sort(), ['a', 'b']);
+      assert.equal(await wq().purge(q), 2);
+    });
+
+    it('an acknowledged enqueue survives kill -9 of the process that made it', { skip: url === undefined ? 'no store URL given' : false }, async () => {
+      const q = qn('crash');
+      const child = spawn(process.execPath, [path.join(__dirname, 'queue-crash-child.js'), url as string, q, `${run}-crash`], {
+        env: { ...process.env, NIMBUS_QUEUE_CRASH_CHILD: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const acked: string[] = [];
+      let stderr = '';
+      let buf = '';
+      let killing = false;
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the child acknowledged only ${acked.length} items in time; stderr: ${stderr}`));
+        }, 10_000);
+        child.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (line.startsWith('acked ')) acked.push(line.slice('acked '.length));
+          }
+          // Killed while its four loops are mid-enqueue, at a random moment (maybe mid-commit).
+          if (acked.length >= 300 && !killing) {
+            killing = true;
+            clearTimeout(timer);
+            setTimeout(() => {
+              child.kill('SIGKILL');
+              resolve();
+            }, Math.random() * 4);
+          }
+        });
+        child.on('exit', () => {
+          clearTimeout(timer);
+          if (!killing) reject(new Error(`the child exited early; stderr: ${stderr}`));
+        });
+      });
+      // Lines still in the pipe when the kill landed count too: those enqueues resolved.
+      assert.equal(await closed, 'SIGKILL');
+      const reopened = await open();
+      try {
+        const rows = await dbOf(reopened).all<{ id: string }>('SELECT id FROM queue_items WHERE queue = ?', [q]);
+        const stored = new Set(rows.map((r) => r.id));
+        assert.deepEqual(acked.filter((id) => !stored.has(id)), [], `${name}: acknowledged items lost`);
+        assert.ok(acked.length >= 300);
+        await reopened.queue.purge(q);
+      } finally {
+        await reopened.close();
+      }
+    });
+  });
+}
+
+/** A unique index on payload for one queue: lets a test make a write fail inside the store on either backend. */
+async function withUniquePayloads(store: Store, index: string, queue: string, fn: () => Promise<void>): Promise<void> {
+  const db = dbOf(store);
+  await db.exec(`CREATE UNIQUE INDEX ${index} ON queue_items (payload) WHERE queue = '${queue.replace(/'/g, "''")}'`);
+  try {
+    await fn();
+  } finally {
+    await db.exec(`DROP INDEX ${index}`);
+  }
 }
 
 /** Store-level tests of transactions need the Db under the SQL store. */

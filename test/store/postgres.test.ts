@@ -37,7 +37,7 @@ after(async () => {
 });
 
 const mainUrl = schemaUrl(newSchema());
-storeConformance('postgres', () => openStore({ url: mainUrl }));
+storeConformance('postgres', () => openStore({ url: mainUrl }), { url: mainUrl });
 
 describe('postgres store specifics', () => {
   it('creates the schema and keeps every table in it', async () => {
@@ -50,7 +50,7 @@ describe('postgres store specifics', () => {
       );
       assert.deepEqual(
         rows.map((r) => r.table_name),
-        ['apps', 'function_logs', 'functions', 'invocations', 'nimbus_migrations'],
+        ['apps', 'function_logs', 'functions', 'invocations', 'nimbus_migrations', 'queue_items'],
       );
       assert.match(store.location, new RegExp(`schema=${schema}`));
     } finally {
@@ -62,8 +62,11 @@ describe('postgres store specifics', () => {
     const url = schemaUrl(newSchema());
     const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ url })));
     try {
-      const rows = await dbOf(stores[0]).all('SELECT module, version FROM nimbus_migrations');
-      assert.deepEqual(rows, [{ module: 'core', version: 1 }]);
+      const rows = await dbOf(stores[0]).all('SELECT module, version FROM nimbus_migrations ORDER BY module, version');
+      assert.deepEqual(rows, [
+        { module: 'core', version: 1 },
+        { module: 'queue', version: 1 },
+      ]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -112,6 +115,72 @@ describe('postgres store specifics', () => {
       assert.match(e.message, /does not exist/);
       return true;
     });
+  });
+
+  it('queue: a claim skips rows another transaction has locked instead of waiting for them', async () => {
+    const store = await openStore({ url: mainUrl });
+    try {
+      const q = `skip-${randomBytes(4).toString('hex')}`;
+      const T = 1_000_000;
+      const items = await store.queue.enqueueMany(['a', 'b', 'c'].map((payload) => ({ queue: q, payload, availableAt: T })));
+      let unlock!: () => void;
+      const held = new Promise<void>((r) => (unlock = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      // Another node in the middle of claiming the oldest row.
+      const other = dbOf(store).tx(async (t) => {
+        await t.all('SELECT id FROM queue_items WHERE id = ? FOR UPDATE', [items[0].id]);
+        locked();
+        await held;
+      });
+      await isLocked;
+      const got = await store.queue.claim(q, 'w', { max: 10, leaseMs: 60_000, now: T });
+      assert.deepEqual(got.map((i) => i.payload), ['b', 'c']);
+      unlock();
+      await other;
+      assert.deepEqual((await store.queue.claim(q, 'w', { max: 10, leaseMs: 60_000, now: T })).map((i) => i.payload), ['a']);
+      await store.queue.purge(q);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('queue: LISTEN/NOTIFY wakes pollers on other nodes of the same schema only', async () => {
+    const otherUrl = schemaUrl(newSchema());
+    const [a, b, other, otherWriter] = await Promise.all([
+      openStore({ url: mainUrl }),
+      openStore({ url: mainUrl }),
+      openStore({ url: otherUrl }),
+      openStore({ url: otherUrl }),
+    ]);
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    try {
+      const q = `wake-${randomBytes(4).toString('hex')}`;
+      const woken: string[] = [];
+      const strangers: string[] = [];
+      b.queue.onEnqueued(q, (name) => woken.push(name));
+      other.queue.onEnqueued(null, (name) => strangers.push(name));
+      // Each listener connects in the background; enqueue until the first notification arrives.
+      const deadline = Date.now() + 5000;
+      while ((woken.length === 0 || strangers.length === 0) && Date.now() < deadline) {
+        if (woken.length === 0) await a.queue.enqueue(q, 'x');
+        if (strangers.length === 0) await otherWriter.queue.enqueue('ping', 'x');
+        await sleep(20);
+      }
+      assert.deepEqual([...new Set(woken)], [q], 'b never enqueued: its wake-ups came from a');
+      assert.deepEqual([...new Set(strangers)], ['ping']);
+      // Both listeners are up now; a's enqueues must not reach the store in the other schema.
+      strangers.length = 0;
+      const before = woken.length;
+      await a.queue.enqueueMany([{ queue: q, payload: 'y' }, { queue: q, payload: 'z' }]);
+      for (let i = 0; i < 100 && woken.length === before; i++) await sleep(10);
+      assert.ok(woken.length > before);
+      await sleep(50);
+      assert.deepEqual(strangers, []);
+      await a.queue.purge(q);
+    } finally {
+      await Promise.all([a, b, other, otherWriter].map((s) => s.close()));
+    }
   });
 
   it('rewrites ? placeholders outside literals, identifiers and comments', () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/open';
 import { SqliteDb } from '../../src/store/sqlite';
 import { appRecord, dbOf, logRecord, storeConformance } from './conformance';
@@ -10,7 +11,8 @@ import { appRecord, dbOf, logRecord, storeConformance } from './conformance';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nimbus-store-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-storeConformance('sqlite', () => openStore({ url: path.join(dir, 'nested', 'conformance.db') }));
+const conformanceUrl = path.join(dir, 'nested', 'conformance.db');
+storeConformance('sqlite', () => openStore({ url: conformanceUrl }), { url: conformanceUrl });
 
 describe('sqlite store specifics', () => {
   it('runs in WAL mode with synchronous=FULL', async () => {
@@ -127,10 +129,31 @@ describe('sqlite store specifics', () => {
     const file = path.join(dir, 'race.db');
     const stores = await Promise.all([openStore({ url: file }), openStore({ url: file })]);
     try {
-      const rows = await dbOf(stores[0]).all('SELECT module, version FROM nimbus_migrations');
-      assert.deepEqual(rows, [{ module: 'core', version: 1 }]);
+      const rows = await dbOf(stores[0]).all('SELECT module, version FROM nimbus_migrations ORDER BY module, version');
+      assert.deepEqual(rows, [
+        { module: 'core', version: 1 },
+        { module: 'queue', version: 1 },
+      ]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('queue: an idle claim is a read: it neither takes nor waits for the write lock', async () => {
+    const file = path.join(dir, 'idle-claim.db');
+    const store = await openStore({ url: file });
+    // Another process (here: another connection) in the middle of a long write.
+    const writer = new Database(file);
+    try {
+      writer.exec('BEGIN IMMEDIATE');
+      const started = Date.now();
+      assert.deepEqual(await store.queue.claim('idle', 'w', { max: 10, leaseMs: 1000 }), []);
+      assert.equal(await store.queue.nextAvailableAt('idle'), null);
+      assert.ok(Date.now() - started < 1000, 'did not wait for the writer');
+      writer.exec('ROLLBACK');
+    } finally {
+      writer.close();
+      await store.close();
     }
   });
 

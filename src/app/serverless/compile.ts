@@ -8,6 +8,9 @@ import { httpApiCors, mergeHttpCors } from './cors';
 import type { HttpEventDefinition } from './http-events';
 import type { ServerlessDefinition } from './validate';
 
+/** Nimbus' account id (the one AWS's local tooling uses). */
+const ACCOUNT_ID = '000000000000';
+
 export interface CompileOptions {
   /** Absolute app directory. */
   appDir: string;
@@ -72,10 +75,36 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
       codeDir: opts.appDir,
     };
     if (fd.description !== null) spec.description = fd.description;
+    if (fd.maximumRetryAttempts !== null || fd.maximumEventAge !== null || fd.destinations.onSuccess !== null || fd.destinations.onFailure !== null) {
+      spec.eventInvoke = {
+        maximumRetryAttempts: fd.maximumRetryAttempts,
+        maximumEventAgeInSeconds: fd.maximumEventAge,
+        onSuccess: fd.destinations.onSuccess,
+        onFailure: fd.destinations.onFailure,
+      };
+    }
+    if (fd.onError !== null) spec.deadLetterTarget = fd.onError;
     functions.push(spec);
 
     warnTimeouts(ctx, fd.keys, fd.timeout !== null, spec.timeout, fd.events);
   }
+
+  // Destinations may name a function of this service by its key (the framework's shorthand).
+  const arnOf = (key: string): string | undefined => {
+    const f = functions.find((x) => x.key === key);
+    return f && `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${f.name}`;
+  };
+  def.functions.forEach((fd, i) => {
+    const ev = functions[i]!.eventInvoke;
+    if (!ev) return;
+    for (const which of ['onSuccess', 'onFailure'] as const) {
+      const target = ev[which];
+      if (target === null || target.startsWith('arn:')) continue;
+      const arn = arnOf(target);
+      if (!arn) ctx.invalid([...fd.keys, 'destinations', which], `names no function of this service and is not an ARN`, { value: target });
+      ev[which] = arn;
+    }
+  });
 
   const events = def.functions.flatMap((fd, i) => fd.events.map((ev) => ({ ev, fn: functions[i] })));
   checkRoutes(ctx, events.map((e) => e.ev));

@@ -61,7 +61,7 @@ export const HTTP_API_CORS_KEYS: KeyTable = all('supported', [
 export const FUNCTION_KEYS: KeyTable = {
   ...all('supported', [
     'handler', 'name', 'description', 'runtime', 'memorySize', 'timeout', 'environment', 'reservedConcurrency',
-    'provisionedConcurrency', 'events',
+    'provisionedConcurrency', 'events', 'destinations', 'onError', 'maximumEventAge', 'maximumRetryAttempts',
   ]),
   ...all('ignored', [
     'package', 'tags', 'architecture', 'runtimeManagement', 'versionFunction', 'condition', 'dependsOn',
@@ -69,7 +69,7 @@ export const FUNCTION_KEYS: KeyTable = {
   ]),
   ...all({ unsupported: 'permissions are not enforced' }, ['role']),
   ...all('unsupported', [
-    'vpc', 'layers', 'destinations', 'onError', 'maximumEventAge', 'maximumRetryAttempts', 'url', 'image',
+    'vpc', 'layers', 'url', 'image',
     'fileSystemConfig', 'ephemeralStorage', 'snapStart', 'tracing', 'alarms',
   ]),
 };

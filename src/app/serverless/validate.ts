@@ -43,6 +43,11 @@ export interface FunctionDefinition {
   provisionedConcurrency: number | null;
   description: string | null;
   events: HttpEventDefinition[];
+  maximumRetryAttempts: number | null;
+  maximumEventAge: number | null;
+  /** As written: a function key of this service or an ARN. */
+  destinations: { onSuccess: string | null; onFailure: string | null };
+  onError: string | null;
 }
 
 export interface ServerlessDefinition {
@@ -262,5 +267,31 @@ function readFunction(ctx: DefinitionContext, key: string, raw: unknown, provide
     provisionedConcurrency: provisioned === 0 ? null : provisioned,
     description,
     events: readEvents(ctx, keys, raw.events),
+    // Lambda's limits for PutFunctionEventInvokeConfig.
+    maximumRetryAttempts: raw.maximumRetryAttempts === undefined || raw.maximumRetryAttempts === null ? null : readInteger(ctx, [...keys, 'maximumRetryAttempts'], raw.maximumRetryAttempts, 0, 2),
+    maximumEventAge: raw.maximumEventAge === undefined || raw.maximumEventAge === null ? null : readInteger(ctx, [...keys, 'maximumEventAge'], raw.maximumEventAge, 60, 21600),
+    destinations: readDestinations(ctx, [...keys, 'destinations'], raw.destinations),
+    onError: readTarget(ctx, [...keys, 'onError'], raw.onError),
   };
+}
+
+/**
+ * `destinations: { onSuccess, onFailure }`, each a function key of this service,
+ * an ARN, or (Framework v3) `{ type, arn }`.
+ */
+function readDestinations(ctx: DefinitionContext, keys: KeyPath, raw: unknown): { onSuccess: string | null; onFailure: string | null } {
+  if (raw === undefined || raw === null) return { onSuccess: null, onFailure: null };
+  if (!isPlainObject(raw)) ctx.invalid(keys, 'must be a mapping with onSuccess and/or onFailure', { value: raw });
+  for (const k of Object.keys(raw)) if (k !== 'onSuccess' && k !== 'onFailure') ctx.warn(`${keyPathString([...keys, k])} is not a Serverless Framework v3 option and is ignored`);
+  return { onSuccess: readTarget(ctx, [...keys, 'onSuccess'], raw.onSuccess), onFailure: readTarget(ctx, [...keys, 'onFailure'], raw.onFailure) };
+}
+
+function readTarget(ctx: DefinitionContext, keys: KeyPath, raw: unknown): string | null {
+  if (raw === undefined || raw === null) return null;
+  if (isIntrinsic(raw)) {
+    ctx.warn(`${keyPathString(keys)} uses a CloudFormation intrinsic, which is not resolved yet; the target is ignored`);
+    return null;
+  }
+  if (isPlainObject(raw)) return readTarget(ctx, [...keys, 'arn'], raw.arn);
+  return readString(ctx, keys, raw, { nonEmpty: true });
 }

@@ -16,9 +16,13 @@ import { pathToFileURL } from 'node:url';
 import {
   FrameDecoder,
   FrameType,
+  LOG_FRAME_CHARS,
+  MAX_RESPONSE_BYTES,
+  RESPONSE_TOO_LARGE_MESSAGE,
   encodeFrame,
   parseHeader,
   type AssignHeader,
+  type DoneHeader,
   type ErrorBody,
   type Frame,
   type InvokeHeader,
@@ -50,10 +54,10 @@ const decoder = new FrameDecoder();
 
 let assigned: AssignHeader | null = null;
 let handler: Handler | null = null;
+/** Declared `async`: a promise it never settles is an error, not a null result (see onInvoke). */
+let handlerIsAsync = false;
 /** Request id of the invocation in progress ('undefined' outside one, as Lambda logs it). */
 let currentId: string | undefined;
-/** Settles the invocation in progress; null when idle. */
-let settle: ((err: unknown, result: unknown) => void) | null = null;
 
 // ---- logging: console.* -> Lambda's text format, batched onto the channel ----
 
@@ -62,10 +66,26 @@ let logScheduled = false;
 
 function flushLogs(): void {
   logScheduled = false;
-  if (logBuf.length === 0) return;
+  for (const frame of takeLogFrames()) channel.write(frame);
+}
+
+/** Buffered log text as frames, none over the platform's frame limit. */
+function takeLogFrames(): Buffer[] {
+  if (logBuf.length === 0) return [];
   const text = logBuf.join('');
   logBuf = [];
-  channel.write(encodeFrame(FrameType.Log, { id: currentId ?? null }, text));
+  const header = { id: currentId ?? null };
+  if (text.length <= LOG_FRAME_CHARS) return [encodeFrame(FrameType.Log, header, text)];
+  const frames: Buffer[] = [];
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + LOG_FRAME_CHARS);
+    // Never split a surrogate pair: each frame must be valid UTF-8 on its own.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    frames.push(encodeFrame(FrameType.Log, header, text.slice(i, end)));
+    i = end;
+  }
+  return frames;
 }
 
 function log(level: string, args: unknown[]): void {
@@ -90,25 +110,78 @@ function patchConsole(): void {
   };
 }
 
-// ---- errors in Lambda's shape ----
+// ---- errors in Lambda's shape (as aws-lambda-nodejs-runtime-interface-client builds them) ----
 
-function toErrorBody(err: unknown, typeOverride?: string): ErrorBody {
-  if (err instanceof Error) {
+function isErrorLike(e: unknown): e is Error {
+  const o = e as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  return !!o && typeof o === 'object' && !!o.name && !!o.message && !!o.stack && typeof o.name === 'string' && typeof o.message === 'string' && typeof o.stack === 'string';
+}
+
+/** The error body posted for an invocation or init (RIC: Errors.toRapidResponse). */
+function toErrorBody(err: unknown): ErrorBody {
+  try {
+    if (util.types.isNativeError(err) || isErrorLike(err)) {
+      const e = err as Error;
+      return { errorType: e.name, errorMessage: e.message, trace: typeof e.stack === 'string' ? e.stack.split('\n') : [] };
+    }
+    // Non-errors are reported by type: callback('x') gives errorType "string".
+    return { errorType: typeof err, errorMessage: String((err as { toString(): string }).toString()), trace: [] };
+  } catch {
     return {
-      errorType: typeOverride ?? (err.name || 'Error'),
-      errorMessage: err.message,
-      trace: typeof err.stack === 'string' ? err.stack.split('\n') : [],
+      errorType: 'handled',
+      errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
+      trace: [],
     };
   }
-  // Lambda reports non-Error throws/rejections by their type (callback('x') gives errorType "string").
-  if (typeof err === 'string') return { errorType: typeOverride ?? 'string', errorMessage: err, trace: [] };
-  let message: string;
+}
+
+/** The error as Lambda's Node runtime logs it: a tab, then JSON with the error's own properties (RIC: Errors.toFormatted). */
+function toFormatted(err: unknown): string {
   try {
-    message = JSON.stringify(err) ?? String(err);
+    return (
+      '\t' +
+      JSON.stringify(err, (_k, v: unknown) => {
+        if (!(v instanceof Error)) return v;
+        const out: Record<string, unknown> = { errorType: v.name, errorMessage: v.message, code: (v as { code?: unknown }).code, ...v };
+        if (typeof v.stack === 'string') out.stack = v.stack.split('\n');
+        return out;
+      })
+    );
   } catch {
-    message = String(err);
+    return '\t' + JSON.stringify(toErrorBody(err));
   }
-  return { errorType: typeOverride ?? typeof err, errorMessage: message, trace: [] };
+}
+
+/** The error body, trimmed (trace first, then message) to fit Lambda's payload limit. */
+function fitError(body: ErrorBody): ErrorBody {
+  if (Buffer.byteLength(JSON.stringify(body)) <= MAX_RESPONSE_BYTES) return body;
+  const trimmed: ErrorBody = { errorType: body.errorType.slice(0, 1024), errorMessage: body.errorMessage, trace: [] };
+  while (Buffer.byteLength(JSON.stringify(trimmed)) > MAX_RESPONSE_BYTES && trimmed.errorMessage.length > 0) {
+    trimmed.errorMessage = trimmed.errorMessage.slice(0, Math.floor(trimmed.errorMessage.length / 2));
+  }
+  return trimmed;
+}
+
+/** RIC: Errors.intoError, used for what it logs. */
+function intoError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(err as string);
+}
+
+/** Lambda's Node runtime's error for an async handler whose promise never settled (RIC: Errors.NodeJsExit). */
+class NodeJsExit extends Error {
+  constructor() {
+    super(
+      'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes',
+    );
+    this.name = 'Runtime.NodeJsExit';
+  }
+}
+
+class UnhandledPromiseRejection extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Runtime.UnhandledPromiseRejection';
+  }
 }
 
 // Peak RSS for Max Memory Used and the memory limit. getrusage costs a few µs,
@@ -193,6 +266,11 @@ async function init(a: AssignHeader): Promise<void> {
     throw new InitError('Runtime.HandlerNotFound', `${moduleName}.${a.exportPath} is undefined or not exported`);
   }
   handler = fn as Handler;
+  try {
+    handlerIsAsync = (fn as { constructor?: { name?: string } }).constructor?.name === 'AsyncFunction';
+  } catch {
+    handlerIsAsync = false;
+  }
 }
 
 function onAssign(f: Frame): void {
@@ -209,24 +287,42 @@ function onAssign(f: Frame): void {
       const body = e instanceof InitError ? { errorType: e.errorType, errorMessage: e.message, trace: e.inner instanceof Error ? (e.inner.stack ?? '').split('\n') : [] } : toErrorBody(e);
       log('ERROR', [`Uncaught Exception \t${JSON.stringify(body)}`]);
       flushLogs();
-      channel.write(encodeFrame(FrameType.InitError, body), () => process.exit(1));
+      channel.write(encodeFrame(FrameType.InitError, fitError(body)), () => process.exit(1));
     },
   );
 }
 
 // ---- invoke ----
+//
+// Completion follows Lambda's Node runtime (aws-lambda-nodejs-runtime-interface-client,
+// CallbackContext.js and Runtime.js):
+// - context.done / succeed / fail answer at once; only the first of these and the
+//   callback counts;
+// - callback(err) answers at once; callback(null, result) waits for the event loop
+//   to empty unless context.callbackWaitsForEmptyEventLoop is false;
+// - a returned promise answers when it settles (without waiting for the loop);
+// - any other return value is ignored;
+// - nothing answered by the time the loop is empty: an `async` handler fails with
+//   Runtime.NodeJsExit (its promise never settled), any other answers null.
+// The channel is unref'd while an invocation runs, so that an empty loop shows as
+// 'beforeExit'.
 
-let waitingForEmptyLoop = false;
-let pendingAfterLoop: (() => void) | null = null;
+interface Running {
+  id: string;
+  /** The outcome has been sent; later answers are dropped. */
+  posted: boolean;
+}
 
-// Fires when nothing but our (unref'd) channel is left: callbackWaitsForEmptyEventLoop.
+/** The invocation in progress, null between invocations. */
+let current: Running | null = null;
+/** What to do when the event loop empties during the invocation (RIC: BeforeExitListener). */
+let onEmptyLoop: (() => void) | null = null;
+
 process.on('beforeExit', () => {
-  if (!waitingForEmptyLoop) return;
-  waitingForEmptyLoop = false;
-  channel.ref();
-  const go = pendingAfterLoop;
-  pendingAfterLoop = null;
-  go?.();
+  const go = onEmptyLoop;
+  onEmptyLoop = null;
+  if (go) go();
+  else channel.ref(); // nothing pending: keep waiting for work
 });
 
 // Invocations run one at a time. The platform may hand over the next one while
@@ -242,40 +338,102 @@ function pump(): void {
   onInvoke(f);
 }
 
-function sendDone(id: string, err: unknown, result: unknown): void {
-  running = false;
-  flushLogs();
-  if (err !== null && err !== undefined) {
-    channel.write(encodeFrame(FrameType.Error, { id, maxRss: maxRss() }, JSON.stringify(toErrorBody(err))));
-  } else {
-    let body: string;
-    try {
-      body = result === undefined ? 'null' : JSON.stringify(result);
-    } catch (e) {
-      channel.write(encodeFrame(FrameType.Error, { id, maxRss: maxRss() }, JSON.stringify(toErrorBody(e, 'Runtime.MalformedResponse'))));
-      pump();
-      return;
-    }
-    channel.write(encodeFrame(FrameType.Response, { id, maxRss: maxRss() }, body ?? 'null'));
+function doneHeader(r: Running, fatal = false): DoneHeader {
+  return fatal ? { id: r.id, maxRss: maxRss(), fatal: true } : { id: r.id, maxRss: maxRss() };
+}
+
+/** Ends the invocation with this frame and moves on to the next one. */
+function post(r: Running, frame: (h: DoneHeader) => Buffer): void {
+  r.posted = true;
+  onEmptyLoop = null;
+  flushLogs(); // the invocation's logs go before its outcome
+  channel.write(frame(doneHeader(r)));
+  channel.ref();
+  if (current === r) {
+    current = null;
+    currentId = undefined;
   }
-  pump();
+  running = false;
+  // Not from inside the handler's stack: it may still be running code after its callback.
+  setImmediate(pump);
+}
+
+function postResult(r: Running, result: unknown): void {
+  if (r.posted) {
+    console.error('Invocation has already been reported as done. Cannot call complete more than once per invocation.');
+    return;
+  }
+  let body: string;
+  try {
+    body = JSON.stringify(result === undefined ? null : result) ?? 'null';
+  } catch {
+    // RIC: the response cannot be serialized -> an error answer.
+    postError(r, new Error('Unable to stringify response body'));
+    return;
+  }
+  if (Buffer.byteLength(body) > MAX_RESPONSE_BYTES) {
+    // Checked here rather than by the platform, which then never reads an oversized frame.
+    const err = JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: RESPONSE_TOO_LARGE_MESSAGE });
+    post(r, (h) => encodeFrame(FrameType.Error, h, err));
+    return;
+  }
+  post(r, (h) => encodeFrame(FrameType.Response, h, body));
+}
+
+function postError(r: Running, err: unknown): void {
+  if (r.posted) return;
+  log('ERROR', ['Invoke Error', toFormatted(intoError(err))]);
+  const body = JSON.stringify(fitError(toErrorBody(err)));
+  post(r, (h) => encodeFrame(FrameType.Error, h, body));
+}
+
+function parseJsonOrUndefined(text: string | undefined, base64 = false): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(base64 ? Buffer.from(text, 'base64').toString('utf8') : text);
+  } catch {
+    return undefined;
+  }
 }
 
 function onInvoke(f: Frame): void {
   const h = parseHeader<InvokeHeader>(f);
   const a = assigned!;
-  const deadline = Date.now() + h.timeoutMs;
+  const r: Running = { id: h.id, posted: false };
+  current = r;
   currentId = h.id;
+  const deadline = Date.now() + h.timeoutMs;
   process.env._X_AMZN_TRACE_ID = h.trace;
+  channel.unref();
   let event: unknown;
   try {
     event = f.body.length === 0 ? {} : JSON.parse(f.body.toString('utf8'));
   } catch (e) {
-    sendDone(h.id, e, undefined);
+    postError(r, e);
     return;
   }
 
-  let done = false;
+  // Only the first of callback / done / succeed / fail counts (RIC: onlyAllowFirstCall).
+  let finished = false;
+  const once =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      if (finished) return;
+      finished = true;
+      fn(...args);
+    };
+  const done = (err: unknown, result: unknown): void => {
+    onEmptyLoop = null;
+    if (err !== undefined && err !== null) postError(r, err);
+    else postResult(r, result);
+  };
+  const callback = once((err?: unknown, result?: unknown) => {
+    onEmptyLoop = null;
+    if (err !== undefined && err !== null) postError(r, err);
+    else if (!context.callbackWaitsForEmptyEventLoop) postResult(r, result);
+    else onEmptyLoop = () => setImmediate(() => postResult(r, result));
+  });
+
   const context: LambdaContext = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: a.functionName,
@@ -285,85 +443,71 @@ function onInvoke(f: Frame): void {
     awsRequestId: h.id,
     logGroupName: a.logGroupName,
     logStreamName: a.logStreamName,
-    identity: h.identity ? JSON.parse(h.identity) : undefined,
-    clientContext: h.clientContext ? JSON.parse(Buffer.from(h.clientContext, 'base64').toString('utf8')) : undefined,
+    // Invalid JSON is left out rather than failing the invocation (the platform validates it too).
+    identity: parseJsonOrUndefined(h.identity),
+    clientContext: parseJsonOrUndefined(h.clientContext, true),
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: (err, result) => finish(err, result, true),
-    fail: (err) => finish(err ?? 'handled', undefined, true),
-    succeed: (result) => finish(null, result, true),
+    done: once((err?: unknown, result?: unknown) => done(err, result)),
+    succeed: once((result?: unknown) => done(null, result)),
+    fail: once((err?: unknown) => (err === undefined || err === null ? done('handled', undefined) : done(err, null))),
+  };
+  const { succeed, fail } = context;
+
+  // Nothing answered once the event loop is empty (RIC: Runtime._setDefaultExitListener).
+  onEmptyLoop = () => {
+    if (handlerIsAsync) postError(r, new NodeJsExit());
+    else postResult(r, null);
   };
 
-  const finish = (err: unknown, result: unknown, viaCallback: boolean): void => {
-    if (done) return;
-    done = true;
-    settle = null;
-    if (viaCallback && context.callbackWaitsForEmptyEventLoop) {
-      // Lambda answers a callback only once the event loop is empty (unless told not to wait).
-      waitingForEmptyLoop = true;
-      pendingAfterLoop = () => {
-        currentId = undefined;
-        sendDone(h.id, err, result);
-      };
-      channel.unref();
-      return;
-    }
-    currentId = undefined;
-    sendDone(h.id, err, result);
-  };
-  settle = (err, result) => finish(err, result, false);
-
-  let ret: unknown;
   try {
-    ret = handler!(event, context, (err, result) => finish(err, result, true));
+    const ret = handler!(event, context, callback);
+    if (ret && typeof (ret as PromiseLike<unknown>).then === 'function') {
+      // Answered when it settles; any other return value is ignored, as Lambda does.
+      Promise.resolve(ret as PromiseLike<unknown>).then(succeed, fail).catch(fail);
+    }
   } catch (e) {
-    finish(e, undefined, false);
-    return;
-  }
-  if (ret && typeof (ret as PromiseLike<unknown>).then === 'function') {
-    (ret as PromiseLike<unknown>).then(
-      (r) => finish(null, r, false),
-      (e: unknown) => finish(e ?? new Error('Promise rejected with a falsy value'), undefined, false),
-    );
-  } else if (handler!.length < 3 && ret !== undefined) {
-    // A sync handler that returns a value without a callback parameter: Lambda uses the value.
-    finish(null, ret, false);
-  } else if (!done) {
-    // Wait for the callback; if the loop empties first, Lambda answers null.
-    waitingForEmptyLoop = true;
-    pendingAfterLoop = () => finish(null, null, false);
-    channel.unref();
+    callback(e);
   }
 }
 
 // Errors that escape the handler end the invocation with that error and then the
-// process, as Lambda's Node runtime does ("Runtime.UnhandledPromiseRejection").
-function fatal(err: unknown, type?: string): void {
-  const body = toErrorBody(err, type);
-  log('ERROR', [`Uncaught Exception \t${JSON.stringify(body)}`]);
-  flushLogs();
-  if (currentId !== undefined || settle) {
-    const id = currentId ?? '';
-    channel.write(encodeFrame(FrameType.Error, { id, maxRss: maxRss() }, JSON.stringify(body)), () => process.exit(129));
+// process, as Lambda's Node runtime does (exit 129 for an exception, 128 for a
+// rejection). The frame says so (fatal), so that the platform gives the process
+// no further work while it exits.
+function fatal(err: unknown, label: string, exitCode: number): void {
+  log('ERROR', [label, toFormatted(intoError(err))]);
+  const r = current;
+  if (r && !r.posted) {
+    r.posted = true;
+    onEmptyLoop = null;
+    flushLogs();
+    const body = JSON.stringify(fitError(toErrorBody(err)));
+    channel.ref();
+    channel.write(encodeFrame(FrameType.Error, doneHeader(r, true), body), () => process.exit(exitCode));
   } else if (!handler && assigned) {
-    channel.write(encodeFrame(FrameType.InitError, body), () => process.exit(129));
+    flushLogs();
+    channel.write(encodeFrame(FrameType.InitError, fitError(toErrorBody(err))), () => process.exit(exitCode));
   } else {
-    process.exit(129);
+    flushLogs();
+    process.exit(exitCode);
   }
 }
-process.on('uncaughtException', (e) => fatal(e));
+process.on('uncaughtException', (e) => fatal(e, 'Uncaught Exception', 129));
 process.on('unhandledRejection', (reason) => {
-  const e = reason instanceof Error ? reason : new Error(String(reason));
-  fatal({ name: 'Runtime.UnhandledPromiseRejection', message: `${e.name}: ${e.message}`, stack: e.stack } as Error, 'Runtime.UnhandledPromiseRejection');
+  let message = '';
+  try {
+    message = String((reason as { toString?: () => string } | null | undefined)?.toString?.() ?? '');
+  } catch {
+    /* a reason whose toString throws: no message */
+  }
+  fatal(new UnhandledPromiseRejection(message), 'Unhandled Promise Rejection', 128);
 });
 
 // Output of a process that exits mid-invocation must not be lost with it: write
 // what is buffered synchronously on the way out.
 process.on('exit', () => {
-  if (logBuf.length === 0) return;
-  const frame = encodeFrame(FrameType.Log, { id: currentId ?? null }, logBuf.join(''));
-  logBuf = [];
   try {
-    fs.writeSync(3, frame);
+    for (const frame of takeLogFrames()) fs.writeSync(3, frame);
   } catch {
     /* the platform is gone */
   }
@@ -374,8 +518,7 @@ channel.on('data', (chunk: Buffer) =>
     if (f.type === FrameType.Invoke) {
       invokeQueue.push(f);
       pump();
-    }
-    else if (f.type === FrameType.Assign) onAssign(f);
+    } else if (f.type === FrameType.Assign) onAssign(f);
   }),
 );
 // The platform went away: nothing left to serve.

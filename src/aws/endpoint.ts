@@ -1,0 +1,257 @@
+/**
+ * The AWS endpoint: one HTTP listener for every AWS-compatible service. For
+ * each request it detects the service (SigV4 credential scope, `X-Amz-Target`,
+ * REST route, `Action`), recognises the operation, verifies SigV4, decodes and
+ * validates the input, calls the operation, and serializes the output or the
+ * service error the way that service's protocol does. One request id per
+ * request, echoed in that service's headers.
+ *
+ * Nothing here throws at the caller: every failure is an AWS-shaped response,
+ * and an unexpected exception in a handler is the service's internal error.
+ */
+import * as crypto from 'node:crypto';
+import type * as http from 'node:http';
+import { authenticate } from './auth';
+import { validate } from './codec';
+import { Credentials } from './credentials';
+import { ServiceError, isServiceError } from './errors';
+import { PROTOCOLS } from './protocols';
+import { restPathMatches } from './protocols/rest';
+import { queryParams } from './protocols/query';
+import { parseAuthorization, parseCredential } from './sigv4';
+import type { OperationContext, ServiceDefinition, ValidatedInput } from './types';
+import { header, pairs, queryValue, wireRequest, type WireRequest, type WireResponse } from './wire';
+
+export interface AwsEndpointOptions {
+  /** The services this endpoint serves (each a folder under src/services/). */
+  services: readonly ServiceDefinition[];
+  /** Accepted keys (default: admin `test` / `test`, a random secret for session credentials). */
+  credentials?: Credentials;
+  region: string;
+  accountId: string;
+  /**
+   * Verify SigV4 signatures, keys, tokens and clock skew (default true). With
+   * false, any well-formed signature from any key is accepted: for purely local
+   * use where tools sign with arbitrary keys.
+   */
+  enforceAuth?: boolean;
+  /** The clock (tests). */
+  now?: () => number;
+  /** Where unexpected handler failures are reported (default console.error). */
+  onInternalError?: (e: unknown, where: { service: string; operation?: string }) => void;
+}
+
+/** Bodies of requests whose service is unknown are read up to this. */
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export class AwsEndpoint {
+  readonly credentials: Credentials;
+  readonly region: string;
+  readonly accountId: string;
+  readonly enforceAuth: boolean;
+  private readonly services: readonly ServiceDefinition[];
+  private readonly bySigningName = new Map<string, ServiceDefinition>();
+  private readonly byTargetPrefix = new Map<string, ServiceDefinition>();
+  private readonly now: () => number;
+  private readonly onInternalError: (e: unknown, where: { service: string; operation?: string }) => void;
+
+  constructor(opts: AwsEndpointOptions) {
+    this.services = opts.services;
+    this.credentials = opts.credentials ?? new Credentials();
+    this.region = opts.region;
+    this.accountId = opts.accountId;
+    this.enforceAuth = opts.enforceAuth ?? true;
+    this.now = opts.now ?? Date.now;
+    this.onInternalError = opts.onInternalError ?? ((e, w) => console.error(`nimbus: internal error in ${w.service}${w.operation ? '.' + w.operation : ''}:`, e));
+    for (const s of opts.services) {
+      this.bySigningName.set(s.signingName, s);
+      if (s.targetPrefix) this.byTargetPrefix.set(s.targetPrefix, s);
+    }
+  }
+
+  /** The HTTP listener. Never throws. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    const url = rawUrl(req.url ?? '/');
+    const head = wireRequest(req.method ?? 'GET', url, pairs(req.rawHeaders));
+    const detected = this.detect(head);
+    const limit = detected.service?.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      // Do not read (or wait for) an upload we will refuse: answer and close.
+      this.write(res, head.method, this.tooLarge(detected.service, limit), true);
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (over) {
+        this.write(res, head.method, this.tooLarge(detected.service, limit), false);
+        return;
+      }
+      const wire: WireRequest = { ...head, body: Buffer.concat(chunks, size) };
+      this.dispatch(wire).then(
+        (r) => this.write(res, head.method, r, false),
+        (e: unknown) => {
+          this.onInternalError(e, { service: detected.service?.signingName ?? 'unknown' });
+          this.write(res, head.method, { status: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal error"}' }, false);
+        },
+      );
+    });
+  }
+
+  /** The whole pipeline on plain data. Never rejects for AWS-level failures (they are responses). */
+  async dispatch(req: WireRequest): Promise<WireResponse> {
+    const requestId = crypto.randomUUID();
+    const { service, scopeName } = this.detect(req);
+    if (!service) return noService(requestId, scopeName);
+    const codec = PROTOCOLS[service.protocol];
+    let operation: string | undefined;
+    try {
+      const resolution = codec.resolve(service, req);
+      if (resolution.kind !== 'operation') return codec.unknownOperation(service, requestId, resolution, req);
+      const { op, labels } = resolution;
+      operation = op.name;
+      const auth = authenticate(service, req, { credentials: this.credentials, enforce: this.enforceAuth, now: this.now() });
+      const input = codec.parseInput(service, op, req, labels, auth.body);
+      validate(op.input, input);
+      const ctx: OperationContext = {
+        requestId,
+        principal: auth.principal,
+        traceId: header(req, 'x-amzn-trace-id'),
+        region: this.region,
+        accountId: this.accountId,
+        service: service.signingName,
+        operation: op.name,
+      };
+      // The one cast: `input` has just been validated against `op.input`.
+      const output = await op.run(input as unknown as ValidatedInput, ctx);
+      return codec.serializeOutput(service, op, output, requestId);
+    } catch (e) {
+      let err: ServiceError;
+      if (isServiceError(e)) err = e;
+      else {
+        this.onInternalError(e, { service: service.signingName, operation });
+        err = service.internalError(e);
+      }
+      return codec.serializeError(service, err, requestId);
+    }
+  }
+
+  /** Which service a request is for, and the signing name its credential scope gives (if any). */
+  detect(req: WireRequest): { service: ServiceDefinition | null; scopeName?: string } {
+    const scopeName = scopeService(req);
+    if (scopeName !== undefined) return { service: this.bySigningName.get(scopeName) ?? null, scopeName };
+    const target = header(req, 'x-amz-target');
+    if (target !== undefined) {
+      const s = this.byTargetPrefix.get(target.slice(0, target.lastIndexOf('.')));
+      if (s) return { service: s };
+    }
+    if (queryValue(req, 'Action') !== undefined || (req.method === 'POST' && queryParams(req).has('Action'))) {
+      const s = this.services.find((x) => x.protocol === 'awsQuery');
+      if (s) return { service: s };
+    }
+    for (const s of this.services) {
+      if ((s.protocol === 'restJson1' || s.protocol === 'restXml') && restPathMatches(s, req)) return { service: s };
+    }
+    return { service: this.services.length === 1 ? this.services[0]! : null };
+  }
+
+  private tooLarge(service: ServiceDefinition | null, limit: number): WireResponse {
+    const requestId = crypto.randomUUID();
+    if (!service) return noService(requestId, undefined);
+    const err = new ServiceError('RequestEntityTooLargeException', 413, `Request must be smaller than ${limit} bytes for the ${service.signingName} service`);
+    return PROTOCOLS[service.protocol].serializeError(service, err, requestId);
+  }
+
+  private write(res: http.ServerResponse, method: string, r: WireResponse, close: boolean): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
+    const headers: Record<string, string> = { ...r.headers, 'content-length': String(body.length) };
+    if (close) headers.connection = 'close';
+    res.writeHead(r.status, headers);
+    res.end(method === 'HEAD' ? undefined : body);
+  }
+}
+
+/** `http://host/path?q` (absolute-form) -> `/path?q`. */
+function rawUrl(url: string): string {
+  if (url.startsWith('/')) return url;
+  const m = /^[a-z]+:\/\/[^/?]*(.*)$/i.exec(url);
+  return m ? m[1] || '/' : '/' + url;
+}
+
+/** The service name of the SigV4 credential scope, from the Authorization header or a presigned query. */
+function scopeService(req: WireRequest): string | undefined {
+  let credential: string | undefined;
+  const auth = header(req, 'authorization');
+  if (auth !== undefined && auth.trim().startsWith('AWS4-')) {
+    const parsed = parseAuthorization(auth);
+    if (!('problems' in parsed)) credential = parsed.credential;
+  } else {
+    credential = queryValue(req, 'X-Amz-Credential');
+  }
+  if (credential === undefined) return undefined;
+  const c = parseCredential(credential);
+  return 'problem' in c ? undefined : c.service;
+}
+
+/** A request for a service Nimbus does not have (yet). */
+function noService(requestId: string, scopeName: string | undefined): WireResponse {
+  const message = scopeName ? `Nimbus does not implement the AWS service '${scopeName}' yet` : 'Nimbus could not tell which AWS service this request is for';
+  return {
+    status: 404,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': 'UnknownOperationException' },
+    body: JSON.stringify({ __type: 'UnknownOperationException', message }),
+  };
+}
+
+/**
+ * The platform's AWS endpoint, looked up by the HTTP server that also serves the
+ * control API (src/control/control-api.ts routes every non-`/_nimbus/` request
+ * here). The composition root attaches its endpoint to itself once.
+ */
+const attached = new WeakMap<object, AwsEndpoint>();
+
+export function attachAwsEndpoint(host: object, endpoint: AwsEndpoint): void {
+  attached.set(host, endpoint);
+}
+
+/** The endpoint attached to a host, if any. */
+export function awsEndpointOf(host: object): AwsEndpoint | undefined {
+  return attached.get(host);
+}
+
+export function handleAwsRequest(host: object, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const endpoint = attached.get(host);
+  if (endpoint) {
+    endpoint.handle(req, res);
+    return;
+  }
+  // No endpoint attached (a host that serves no AWS services): the answer Nimbus gave before it had any.
+  req.resume();
+  res.on('error', () => undefined);
+  const body = JSON.stringify({ __type: 'UnrecognizedClientException', message: 'The AWS endpoint is not available on this Nimbus' });
+  res.writeHead(404, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-amzn-requestid': crypto.randomUUID(),
+  });
+  res.end(body);
+}

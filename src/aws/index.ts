@@ -1,0 +1,23 @@
+/**
+ * The shared AWS wire layer: protocols, SigV4, errors and dispatch. Services
+ * (src/services/<name>/) declare their operations with these types; the
+ * composition root builds one `AwsEndpoint` over them.
+ */
+export { AwsEndpoint, attachAwsEndpoint, awsEndpointOf, handleAwsRequest, type AwsEndpointOptions } from './endpoint';
+export { Credentials, type CredentialsOptions, type IssuedCredentials, type IssuablePrincipal } from './credentials';
+export { ServiceError, isServiceError, validationError, serializationError, CORAL_SERVICE, type Fault, type ServiceErrorOptions } from './errors';
+export { coralAuthErrors, queryAuthErrors, s3AuthErrors } from './auth-errors';
+export {
+  defineOperation,
+  type AuthErrors,
+  type HttpBinding,
+  type Operation,
+  type OperationContext,
+  type OperationSpec,
+  type OperationTable,
+  type Principal,
+  type Protocol,
+  type ServiceDefinition,
+} from './types';
+export * from './shapes';
+export { wireRequest, type WireRequest, type WireResponse } from './wire';
