@@ -10,7 +10,10 @@
  *      autocannon), each server in its own process;
  *   2. cold start: first request to each of N freshly deployed functions;
  *   3. memory: the server's main process and its child processes (Nimbus'
- *      instances) when idle and after the load.
+ *      instances) when idle and after the load;
+ *   4. Nimbus' Lambda API: synchronous Invoke through @aws-sdk/client-lambda vs
+ *      the HTTP gateway from the same Node load generator, and asynchronous
+ *      (Event) acceptance rate and acceptance-to-start latency (bench/lib/lambda.js).
  *
  * Plain JavaScript on purpose: the bench runs even while the TypeScript build is
  * broken (the references do not need Nimbus), and it can never break the build.
@@ -25,6 +28,7 @@ const { startAccounting, waitQuiet } = require('./lib/cpu');
 const { ensureLoadTool, ensurePeers, peerVersion, BENCH_DIR } = require('./lib/setup');
 const { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, startWorkerd, workerdBinary, workerdVersion, ROOT } = require('./lib/targets');
 const { generateColdApp } = require('./lib/apps');
+const { measureLambda } = require('./lib/lambda');
 const { machineInfo, renderMarkdown, computeRatios, percentile } = require('./lib/report');
 
 const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options])
@@ -33,7 +37,8 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --only=a,b            targets to run: ${TARGETS.join(', ')}
                         (aliases: offline = both serverless-offline modes, all)
   --skip=a,b            targets to leave out
-  --measure=a,b         throughput (includes memory), cold (default: both)
+  --measure=a,b         throughput (includes memory), cold, lambda (default: all three;
+                        lambda measures Nimbus only)
   --duration=S          seconds of measured load per run (default 10; quick 3)
   --warmup=S            seconds of warm-up load at the same concurrency (default 3; quick 1)
   --connections=N       concurrent connections (default 50)
@@ -43,6 +48,8 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
                         quiet (< 0.25 cores busy) (default 15; quick 0; 0 = never)
   --cold-functions=N    functions in the cold-start app (default 40)
   --cold-gap=MS         pause before each first request in the cold-start pass (default 200)
+  --event-rate=N        Event invocations per second for the Lambda latency run (default 200)
+  --event-duration=S    seconds of each Lambda Event run (default 5; quick 2)
   --nimbus=auto|cli|platform
                         start Nimbus with bin/nimbus.js (cli) or dist/src/platform.js
                         (platform); auto prefers the CLI when \`--help\` works
@@ -62,7 +69,7 @@ function parseArgs(argv) {
     if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
     a[m[1]] = m[2] ?? true;
   }
-  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'cold-gap', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
+  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'cold-gap', 'event-rate', 'event-duration', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
   for (const k of Object.keys(a)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const quick = a.quick === true;
   const list = (/** @type {string | boolean | undefined} */ v) =>
@@ -76,8 +83,8 @@ function parseArgs(argv) {
   const only = list(a.only);
   const skip = list(a.skip) ?? [];
   for (const t of [...(only ?? []), ...skip]) if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" (known: ${TARGETS.join(', ')}, offline, all)`);
-  const measure = list(a.measure) ?? ['throughput', 'cold'];
-  for (const m of measure) if (!['throughput', 'cold', 'memory'].includes(m)) throw new Error(`unknown measurement "${m}" (throughput, cold)`);
+  const measure = list(a.measure) ?? ['throughput', 'cold', 'lambda'];
+  for (const m of measure) if (!['throughput', 'cold', 'memory', 'lambda'].includes(m)) throw new Error(`unknown measurement "${m}" (throughput, cold, lambda)`);
   const n = (/** @type {string} */ k, /** @type {number} */ d, min = 1) => {
     const v = a[k];
     if (v === undefined) return d;
@@ -96,6 +103,7 @@ function parseArgs(argv) {
     targets: TARGETS.filter((t) => (only ? only.includes(t) : true) && !skip.includes(t)),
     throughput: measure.includes('throughput') || measure.includes('memory'),
     cold: measure.includes('cold'),
+    lambda: measure.includes('lambda'),
     durationS: n('duration', quick ? 3 : 10),
     warmupS: n('warmup', quick ? 1 : 3, 0),
     connections: n('connections', 50),
@@ -103,6 +111,8 @@ function parseArgs(argv) {
     waitQuietS: n('wait-quiet', quick ? 0 : 15, 0),
     coldFunctions: Math.floor(n('cold-functions', 40)),
     coldGapMs: Math.floor(n('cold-gap', 200)),
+    eventRate: n('event-rate', 200),
+    eventDurationS: n('event-duration', quick ? 2 : 5),
     nimbus,
     poolSize: a['pool-size'] === undefined ? undefined : n('pool-size', 0, 0),
     install: a['no-install'] !== true,
@@ -184,6 +194,8 @@ async function main() {
     ratios: {},
     /** @type {Record<string, any>} */
     cold: {},
+    /** @type {Record<string, any> | null} */
+    lambda: null,
     notes,
   };
 
@@ -438,6 +450,24 @@ async function main() {
           ran.map((r) => `${r.label}: ${r.how}${r.deployMs !== null ? ` (deploy took ${r.deployMs} ms)` : ''}`).join('; ') +
           '.',
       );
+    }
+  }
+
+  // ------------------------------------------------------------------ 4. Lambda API
+  // Nimbus only: the AWS endpoint's Invoke against the HTTP gateway of the same
+  // warm function, from one Node load generator (bench/lib/lambda-load.js).
+  if (opts.lambda) {
+    const why = opts.targets.includes('nimbus') ? unavailable('nimbus') : 'the nimbus target is not selected';
+    if (why) results.lambda = { status: 'skipped', reason: why };
+    else {
+      results.lambda = await measureLambda({
+        opts,
+        tmp,
+        launcher: launcher && !('error' in launcher) ? launcher : null,
+        startTrivial: () => start('nimbus', trivialDir, readyPath, 'nimbus-lambda'),
+        say,
+        notes,
+      });
     }
   }
 

@@ -67,6 +67,8 @@ export interface PlatformOptions {
   verifySignatures?: boolean;
   /** Asynchronous invocation timings (retry delays, lease, backoff); AWS's by default. Tests shorten them. */
   async?: Partial<Omit<AsyncOptions, 'owner'>>;
+  /** How long a function's init may take at least (default 10 s, Lambda's; the function timeout if longer). */
+  initTimeoutMs?: number;
   /** Busy instances per function started without waiting (default 2 per core; see runtime/manager.ts). */
   eagerInstances?: number;
   /** Past eagerInstances, how long a request waits for a warm instance before starting one (default 10 ms). */
@@ -89,7 +91,7 @@ export interface DeployResult {
 
 export class Platform {
   private constructor(
-    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures'>> & { adminToken: string },
+    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures' | 'initTimeoutMs'>> & { adminToken: string },
     readonly store: Store,
     readonly runtime: RuntimeManager,
     readonly engine: InvokeEngine,
@@ -147,7 +149,10 @@ export class Platform {
     const meter = new Meter(store, opts.flushIntervalMs);
     // Session credentials are derived from this secret: it survives restarts, like the admin token.
     const credentials = new Credentials({ secret: readOrCreateToken(dataDir, 'aws-session-secret') });
+    let engineRef: InvokeEngine | null = null;
     const runtime = new RuntimeManager({
+      onProvisionedLost: (fn) => engineRef?.provisionedLost(fn),
+      initTimeoutMs: o.initTimeoutMs,
       // Each new instance gets its own short-lived credentials, scoped to its function.
       instanceEnv: (fn) => {
         const c = credentials.issue({ kind: 'function', functionName: fn.name }, INSTANCE_CREDENTIALS_TTL_MS);
@@ -160,7 +165,7 @@ export class Platform {
       sdkDir,
       onLog: (fn, id, stream, text) => logs.emit(fn, id, stream, text),
     });
-    const engine = new InvokeEngine(runtime, logs, meter, { concurrencyLimit: opts.concurrencyLimit, region: opts.region, accountId: ACCOUNT_ID });
+    const engine = (engineRef = new InvokeEngine(runtime, logs, meter, { concurrencyLimit: opts.concurrencyLimit, region: opts.region, accountId: ACCOUNT_ID }));
     const gateway = new Gateway(engine, { region: opts.region, accountId: ACCOUNT_ID });
     const httpServer = http.createServer((req, res) => gateway.handle(req, res));
     httpServer.keepAliveTimeout = 65_000;

@@ -204,6 +204,8 @@ function renderMarkdown(results) {
     L.push('');
   }
 
+  if (results.lambda) L.push(...renderLambda(results.lambda, o));
+
   if (results.notes.length) {
     L.push('## Notes');
     L.push('');
@@ -211,6 +213,130 @@ function renderMarkdown(results) {
     L.push('');
   }
   return L.join('\n');
+}
+
+/** @param {number | null | undefined} x */
+const signed = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x >= 0 ? '+' : ''}${num(x)}`);
+
+/**
+ * The `--measure=lambda` section.
+ * @param {any} l results.lambda
+ * @param {any} o results.options
+ * @returns {string[]}
+ */
+function renderLambda(l, o) {
+  const L = [];
+  L.push('## Lambda API: Invoke through the AWS SDK vs the HTTP gateway');
+  L.push('');
+  if (l.status !== 'ok') {
+    L.push(`${l.status}: ${cell(l.reason ?? '')}`);
+    L.push('');
+    return L;
+  }
+  const c = l.connections;
+  L.push(
+    `One Nimbus (\`dev\` with the trivial app), the same warm function \`${l.functionName}\` reached two ways: its HTTP API route GET /hello, and \`Invoke\` on the AWS endpoint. ` +
+      `Both are driven by the same Node load generator in its own process (\`bench/lib/lambda-load.js\`: ${c} closed loops over one keep-alive \`http.Agent\`, maxSockets ${c}), ` +
+      `${o.warmupS} s warm-up then ${o.durationS} s measured${o.repeat > 1 ? `, ${o.repeat} rounds interleaved, the median run by req/s` : ''}. ` +
+      'The SDK is `@aws-sdk/client-lambda` from the root node_modules (`NodeHttpHandler` on that agent, `maxAttempts: 1`); "plain HTTP, signed once" sends the same Invoke with SigV4 headers computed once and replayed (the server still verifies every signature), which separates the server\'s cost from the SDK\'s client-side work. ' +
+      'Latencies here are the Node client\'s, not wrk\'s: compare them within this section only. ' +
+      '"Nimbus CPU" is the CPU time of Nimbus\' process tree (server and instances, from /proc) over the measured window; per request it compares the two paths even when the load generator is what limits req/s.',
+  );
+  L.push('');
+  L.push('| path | req/s | p50 (ms) | p99 (ms) | errors | req/s vs gateway | Nimbus CPU per request (ms) | Nimbus CPU (cores) | load generator CPU (cores) | other CPU (cores) |' + (o.repeat > 1 ? ' req/s of all runs |' : ''));
+  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (o.repeat > 1 ? ' --- |' : ''));
+  const g = l.sync.gateway?.median;
+  for (const mode of ['gateway', 'sdk', 'raw']) {
+    const r = l.sync[mode];
+    if (!r) continue;
+    if (r.status !== 'ok') {
+      L.push(`| ${cell(r.label)} | ${r.status}: ${cell(r.reason ?? '')} | | | | | | | | |${o.repeat > 1 ? ' |' : ''}`);
+      continue;
+    }
+    const m = r.median;
+    const other = Math.max(...r.runs.map((/** @type {any} */ x) => x.cpu?.otherCores ?? 0));
+    L.push(
+      `| ${cell(r.label)} | ${int(m.rps)} | ${num(m.p50Ms)} | ${num(m.p99Ms)} | ${r.runs.reduce((/** @type {number} */ n, /** @type {any} */ x) => n + x.errors, 0)} | ${
+        mode === 'gateway' ? '1.00×' : ratio(g ? m.rps / g.rps : null)
+      } | ${num(m.serverCpuMsPerRequest, 3)} | ${num(m.serverCpuCores)} | ${num(m.clientCpuCores)} | ${r.runs[0]?.cpu ? `≤ ${num(other)}` : '—'} |${o.repeat > 1 ? ` ${r.runs.map((/** @type {any} */ x) => int(x.rps)).join(', ')} |` : ''}`,
+    );
+  }
+  L.push('');
+  const rows = [];
+  for (const [key, label] of /** @type {[string, string][]} */ ([
+    ['sdk/gateway', 'SDK Invoke / gateway (issue target: req/s ≥ 0.80×)'],
+    ['raw/gateway', 'plain-HTTP Invoke / gateway'],
+    ['sdk/raw', 'SDK Invoke / plain-HTTP Invoke (the SDK client\'s share)'],
+  ])) {
+    const r = l.ratios[key];
+    if (!r) continue;
+    rows.push(`| ${label} | ${ratio(r.rps)} | ${ratio(r.p50)} | ${ratio(r.p99)} | ${signed(r.addedP50Ms)} | ${signed(r.addedP99Ms)} | ${ratio(r.serverCpuPerRequest)} |`);
+  }
+  if (rows.length) {
+    L.push('| ratio | req/s | p50 | p99 | p50 added (ms) | p99 added (ms) | Nimbus CPU per request |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    L.push(...rows);
+    L.push('');
+    if (l.ratios.sdkGatewayRpsByRound?.length > 1) {
+      L.push(`SDK/gateway req/s round by round (paired runs): ${l.ratios.sdkGatewayRpsByRound.map((/** @type {number} */ x) => ratio(x)).join(', ')}.`);
+      L.push('');
+    }
+  }
+
+  const a = l.async;
+  L.push(`### Asynchronous invocations (InvocationType Event)`);
+  L.push('');
+  if (a.status === 'skipped') {
+    L.push(`skipped: ${cell(a.reason)}`);
+    L.push('');
+    return L;
+  }
+  if (!a.paced && !a.burst && !a.burstRaw) {
+    L.push('not run (see notes)');
+    L.push('');
+    return L;
+  }
+  L.push(
+    `Function \`${l.asyncFunctionName}\` (\`bench/apps/async/\`, deployed to the same Nimbus with \`nimbus deploy\`) appends \`<awsRequestId> <Date.now()>\` to a file when it starts; ` +
+      'each accepted event (its request id from the 202\'s `x-amzn-RequestId`) is matched with that line. "Acceptance" is when the 202\'s headers reached the client ' +
+      '(for the SDK: taken in an innermost middleware, before the SDK parses the response). Both clocks are `Date.now()` on this machine, so single values are whole milliseconds. ' +
+      'The paced run comes first, after waiting for a quiet machine; each burst warms up for 1 s and waits for those events to run first. The harness waits (bounded) until every accepted event has run.',
+  );
+  L.push('');
+  L.push('| run | accepted/s | Invoke → 202 p50 / p99 (ms) | acceptance → start p50 / p99 / max (ms) | send → start p50 / p99 (ms) | ran / accepted | started before its 202 arrived | last start after last 202 (ms) | started/s | load generator CPU (cores) |');
+  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const p = a.paced;
+  if (p) {
+    L.push(
+      `| paced, ${int(p.rate)}/s for ${p.durationS} s, SDK | ${num(p.accepted / p.durationS, 0)} (${int(p.sent)} sent, ${int(p.skipped)} skipped) | ${num(p.acceptLatency.p50Ms)} / ${num(p.acceptLatency.p99Ms)} | ${int(p.acceptToStart.p50Ms)} / ${int(p.acceptToStart.p99Ms)} / ${int(p.acceptToStart.maxMs)} | ${int(p.sendToStart.p50Ms)} / ${int(p.sendToStart.p99Ms)} | ${int(p.ran)} / ${int(p.accepted)} | ${int(p.startedBeforeAcceptance)} | ${int(p.drainMs)} | — | ${num(p.clientCpuCores)} |`,
+    );
+  }
+  for (const [k, label] of /** @type {[string, string][]} */ ([
+    ['burst', 'SDK'],
+    ['burstRaw', 'plain HTTP, signed once'],
+  ])) {
+    const b = a[k];
+    if (!b) continue;
+    L.push(
+      `| burst, ${b.connections} in flight for ${b.durationS} s, ${label} | **${int(b.acceptedPerS)}** | ${num(b.p50Ms)} / ${num(b.p99Ms)} | ${int(b.acceptToStart.p50Ms)} / ${int(b.acceptToStart.p99Ms)} / ${int(b.acceptToStart.maxMs)} | ${int(b.sendToStart.p50Ms)} / ${int(b.sendToStart.p99Ms)} | ${int(b.ran)} / ${int(b.accepted)} | ${int(b.startedBeforeAcceptance)} | ${int(b.drainMs)} | ${int(b.startedPerS)} | ${num(b.clientCpuCores)} |`,
+    );
+  }
+  L.push('');
+  const t = [];
+  if (a.burst || a.burstRaw) {
+    t.push(`at least 5,000 accepted/s — ${[a.burst ? `SDK ${int(a.burst.acceptedPerS)}` : null, a.burstRaw ? `plain HTTP ${int(a.burstRaw.acceptedPerS)}` : null].filter(Boolean).join(', ')}`);
+  }
+  if (p) t.push(`p99 acceptance → start under 20 ms on an idle machine — ${int(p.acceptToStart.p99Ms)} ms at ${int(p.rate)}/s`);
+  if (t.length) {
+    L.push(`Issue targets: ${t.join('; ')}.`);
+    L.push('');
+  }
+  L.push(
+    'A negative acceptance → start means the function started before the client saw the 202 (the event is committed and handed to the poller before the response is written). ' +
+      'In a burst the load generator\'s event loop is saturated, so 202s wait in the client and acceptance → start there says little; send → start and "last start after last 202" (how far execution lags behind acceptance) are the burst\'s latency figures.',
+  );
+  L.push('');
+  return L;
 }
 
 module.exports = { machineInfo, renderMarkdown, computeRatios, percentile };

@@ -7,12 +7,13 @@
 import * as crypto from 'node:crypto';
 import type { RuntimeManager } from '../runtime/manager';
 import { InitFailure, type FunctionConfig, type InvocationOutcome } from '../runtime/types';
+import { MAX_RESPONSE_BYTES, RESPONSE_TOO_LARGE_MESSAGE } from '../runtime/protocol';
 import type { LogHub } from '../observe/logs';
 import { billedMs, type Meter } from '../observe/metering';
 import { continueTrace } from '../observe/trace';
 import { InvokeError, type InvokeRequest, type InvokeResult, type Invoker } from './types';
 
-/** Lambda's synchronous invocation payload limit (request and response). */
+/** Lambda's synchronous invocation request payload limit (responses: MAX_RESPONSE_BYTES). */
 export const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 
 export interface FunctionLimits {
@@ -26,6 +27,9 @@ interface Registered {
   config: FunctionConfig;
   limits: FunctionLimits;
   inFlight: number;
+  /** Backoff for replacing provisioned instances that keep dying. */
+  reprovisionDelayMs: number;
+  lastReprovisionAt: number;
 }
 
 export interface EngineOptions {
@@ -55,7 +59,7 @@ export class InvokeEngine implements Invoker {
       prev.config = config;
       prev.limits = limits;
     } else {
-      this.fns.set(config.name, { config, limits, inFlight: 0 });
+      this.fns.set(config.name, { config, limits, inFlight: 0, reprovisionDelayMs: 0, lastReprovisionAt: 0 });
     }
     void this.provision(config.name);
   }
@@ -81,12 +85,25 @@ export class InvokeEngine implements Invoker {
     return this.opts.concurrencyLimit - reserved;
   }
 
+  /**
+   * A provisioned instance died (timeout, crash, memory): start another, with a
+   * growing pause if they keep dying right after init.
+   */
+  provisionedLost(name: string): void {
+    const r = this.fns.get(name);
+    if (!r) return;
+    const now = Date.now();
+    r.reprovisionDelayMs = now - r.lastReprovisionAt < 10_000 ? Math.min(30_000, Math.max(100, r.reprovisionDelayMs * 2)) : 0;
+    r.lastReprovisionAt = now;
+    setTimeout(() => void this.provision(name), r.reprovisionDelayMs).unref();
+  }
+
   /** Keeps `provisioned` initialized instances of the function's current version. */
   private async provision(name: string): Promise<void> {
     const r = this.fns.get(name);
     const want = r?.limits.provisioned ?? 0;
     if (!r || want <= 0) return;
-    const have = this.runtime.counts(name).provisioned;
+    const have = this.runtime.counts(name, r.config.version).provisioned;
     const started = await Promise.allSettled(Array.from({ length: Math.max(0, want - have) }, () => this.runtime.provision(r.config)));
     for (const s of started) {
       if (s.status === 'rejected') this.logs.emit(name, null, 'platform', `provisioned concurrency init failed: ${(s.reason as Error).message}\n`);
@@ -136,6 +153,8 @@ export class InvokeEngine implements Invoker {
 
     // A pipelined invocation whose instance died before starting it is run elsewhere.
     for (let attempt = 0; ; attempt++) {
+      // The current config at each attempt: a redeploy may have replaced it meanwhile.
+      if (attempt > 0) fn = this.fns.get(fn.name)?.config ?? fn;
       let acquired;
       try {
         acquired = await this.runtime.acquire(fn);
@@ -174,10 +193,10 @@ export class InvokeEngine implements Invoker {
     let status: 'success' | 'error' | 'timeout' | 'crash' = 'success';
     if (outcome.kind === 'response') {
       payload = outcome.payload;
-      if (payload.length > MAX_SYNC_PAYLOAD) {
+      if (payload.length > MAX_RESPONSE_BYTES) {
         functionError = 'Unhandled';
         status = 'error';
-        payload = Buffer.from(JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD} bytes).` }));
+        payload = Buffer.from(JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: RESPONSE_TOO_LARGE_MESSAGE }));
       }
     } else if (outcome.kind === 'error') {
       payload = outcome.payload;

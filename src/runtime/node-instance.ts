@@ -71,7 +71,6 @@ export class NodeInstance extends Instance {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.dying) return;
     try {
       this.decoder.push(chunk, (f) => this.onFrame(f));
     } catch (e) {
@@ -84,7 +83,9 @@ export class NodeInstance extends Instance {
   }
 
   private onFrame(f: Frame): void {
-    if (this.dying) return;
+    // A killed process' last output (a timeout's, say) is still its output; nothing
+    // else it sends matters any more. (After a framing error nothing is decoded at all.)
+    if (this.dying && f.type !== FrameType.Log) return;
     switch (f.type) {
       case FrameType.Response:
       case FrameType.Error: {

@@ -61,7 +61,13 @@ export class ProvidedInstance extends Instance {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     const env = { ...fn.env, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` };
-    const proc = spawn(bootstrap, [], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: fn.codeDir });
+    let proc: ReturnType<typeof spawn>;
+    try {
+      proc = spawn(bootstrap, [], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: fn.codeDir });
+    } catch (e) {
+      server.close();
+      throw new InitFailure('Runtime.InvalidEntrypoint', `Couldn't start ${bootstrap}: ${(e as Error).message}`);
+    }
     self = new ProvidedInstance(proc, onLog, server);
     self.fn = fn;
     self.state = 'initializing';
