@@ -141,7 +141,20 @@ function makeOp(c, agent, type, kind) {
   if (kind === 'raw') {
     const u = new URL(endpoint);
     const p = `/2015-03-31/functions/${encodeURIComponent(fn)}/invocations`;
-    const headers = signOnce({ endpoint, region, ...credentials, method: 'POST', path: p, headers: { 'x-amz-invocation-type': type, 'content-type': 'application/octet-stream' }, body: payload });
+    // The headers the SDK sends (v3: user agents, invocation id, body hash), all
+    // signed as it signs them, so the server sees the same request shape.
+    /** @type {Record<string, string>} */
+    const h = {
+      'content-type': 'application/octet-stream',
+      'x-amz-user-agent': 'aws-sdk-js/3 nimbus-bench',
+      'user-agent': 'aws-sdk-js/3 ua/2.1 lang/js md/nodejs nimbus-bench',
+      'amz-sdk-invocation-id': crypto.randomUUID(),
+      'amz-sdk-request': 'attempt=1; max=1',
+      'x-amz-content-sha256': sha256(payload),
+    };
+    // The SDK sends no X-Amz-Invocation-Type for the default (RequestResponse).
+    if (type !== 'RequestResponse') h['x-amz-invocation-type'] = type;
+    const headers = signOnce({ endpoint, region, ...credentials, method: 'POST', path: p, headers: h, body: payload });
     return async () => {
       const r = await request(agent, u, { method: 'POST', path: p, headers, body: payload, timeoutMs });
       const requestId = /** @type {string | undefined} */ (r.headers['x-amzn-requestid']);

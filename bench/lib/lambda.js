@@ -17,7 +17,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { runAsync, waitReady, get, tail, sleep } = require('./proc');
+const { runAsync, waitReady, get, tail, sleep, startServer, stopGroup, freePort } = require('./proc');
 const { startAccounting, waitQuiet } = require('./cpu');
 const { BENCH_DIR } = require('./setup');
 
@@ -33,6 +33,7 @@ const SYNC_LABELS = {
   gateway: 'HTTP gateway: GET /hello (node:http)',
   sdk: 'Invoke via @aws-sdk/client-lambda (RequestResponse)',
   raw: 'Invoke as plain HTTP, signed once and replayed',
+  sdkStub: 'reference: the same SDK calls against a stub that answers at once (the SDK client\'s ceiling)',
 };
 
 /**
@@ -182,6 +183,32 @@ async function measureLambda(o) {
     out.ratios['sdk/gateway'] = ratioOf(out.sync.sdk.median, out.sync.gateway.median);
     out.ratios['raw/gateway'] = ratioOf(out.sync.raw.median, out.sync.gateway.median);
     out.ratios['sdk/raw'] = ratioOf(out.sync.sdk.median, out.sync.raw.median);
+    // Reference: the SDK client alone (a stub server that answers at once), once.
+    // When the SDK row's req/s is near this, the client, not Nimbus, set it.
+    if (!failed.sdk) {
+      const port = await freePort();
+      const stub = startServer('lambda-stub', process.execPath, [path.join(BENCH_DIR, 'targets', 'lambda-stub.js'), String(port)], { logFile: path.join(o.tmp, 'lambda-stub.log') });
+      try {
+        await waitReady(stub, `http://127.0.0.1:${port}/`, { timeoutMs: 15_000 });
+        const quiet = opts.waitQuietS > 0 ? await waitQuiet(opts.waitQuietS) : null;
+        const acct = startAccounting([stub.pid]);
+        const r = await loadgen(
+          { ...base, mode: 'sdk', endpoint: `http://127.0.0.1:${port}`, serverPid: stub.pid, functionName: TRIVIAL_FUNCTION, warmupS: opts.warmupS, durationS: opts.durationS, expectPayload: EXPECT_PAYLOAD },
+          (opts.warmupS + opts.durationS + 60) * 1000,
+        );
+        const run = { ...r, cpu: acct.end(), waitedForQuietS: quiet?.waitedS };
+        out.sync.sdkStub = { label: SYNC_LABELS.sdkStub, status: 'ok', median: run, runs: [run] };
+        say(`lambda SDK against a stub: ${Math.round(r.rps)} req/s; load generator ${r.clientCpuCores} cores (${Math.round((r.clientCpuCores * 1e6) / r.rps) / 1000} ms CPU per call)`);
+      } catch (e) {
+        const msg = /** @type {Error} */ (e).message;
+        out.sync.sdkStub = { label: SYNC_LABELS.sdkStub, status: 'failed', reason: msg.split('\n')[0] };
+        notes.push(`Lambda, SDK against a stub: failed: ${msg}`);
+      } finally {
+        await stopGroup(stub);
+      }
+      const c = ratioOf(out.sync.sdk.median, out.sync.sdkStub.median);
+      if (c) out.ratios['sdk/sdkStub'] = { ...c, serverCpuPerRequest: null };
+    }
     // The same ratio round by round (paired runs, so slow drift cancels out).
     if (runs.sdk.length === runs.gateway.length) out.ratios.sdkGatewayRpsByRound = runs.sdk.map((x, i) => Math.round((x.rps / runs.gateway[i].rps) * 1000) / 1000);
 

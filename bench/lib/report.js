@@ -238,7 +238,7 @@ function renderLambda(l, o) {
     `One Nimbus (\`dev\` with the trivial app), the same warm function \`${l.functionName}\` reached two ways: its HTTP API route GET /hello, and \`Invoke\` on the AWS endpoint. ` +
       `Both are driven by the same Node load generator in its own process (\`bench/lib/lambda-load.js\`: ${c} closed loops over one keep-alive \`http.Agent\`, maxSockets ${c}), ` +
       `${o.warmupS} s warm-up then ${o.durationS} s measured${o.repeat > 1 ? `, ${o.repeat} rounds interleaved, the median run by req/s` : ''}. ` +
-      'The SDK is `@aws-sdk/client-lambda` from the root node_modules (`NodeHttpHandler` on that agent, `maxAttempts: 1`); "plain HTTP, signed once" sends the same Invoke with SigV4 headers computed once and replayed (the server still verifies every signature), which separates the server\'s cost from the SDK\'s client-side work. ' +
+      'The SDK is `@aws-sdk/client-lambda` from the root node_modules (`NodeHttpHandler` on that agent, `maxAttempts: 1`); "plain HTTP, signed once" sends the same Invoke with the SDK\'s headers and a SigV4 signature computed once and replayed (the server still verifies every signature), which separates the server\'s cost from the SDK\'s client-side work. ' +
       'Latencies here are the Node client\'s, not wrk\'s: compare them within this section only. ' +
       '"Nimbus CPU" is the CPU time of Nimbus\' process tree (server and instances, from /proc) over the measured window; per request it compares the two paths even when the load generator is what limits req/s.',
   );
@@ -246,7 +246,7 @@ function renderLambda(l, o) {
   L.push('| path | req/s | p50 (ms) | p99 (ms) | errors | req/s vs gateway | Nimbus CPU per request (ms) | Nimbus CPU (cores) | load generator CPU (cores) | other CPU (cores) |' + (o.repeat > 1 ? ' req/s of all runs |' : ''));
   L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (o.repeat > 1 ? ' --- |' : ''));
   const g = l.sync.gateway?.median;
-  for (const mode of ['gateway', 'sdk', 'raw']) {
+  for (const mode of ['gateway', 'sdk', 'raw', 'sdkStub']) {
     const r = l.sync[mode];
     if (!r) continue;
     if (r.status !== 'ok') {
@@ -258,7 +258,7 @@ function renderLambda(l, o) {
     L.push(
       `| ${cell(r.label)} | ${int(m.rps)} | ${num(m.p50Ms)} | ${num(m.p99Ms)} | ${r.runs.reduce((/** @type {number} */ n, /** @type {any} */ x) => n + x.errors, 0)} | ${
         mode === 'gateway' ? '1.00×' : ratio(g ? m.rps / g.rps : null)
-      } | ${num(m.serverCpuMsPerRequest, 3)} | ${num(m.serverCpuCores)} | ${num(m.clientCpuCores)} | ${r.runs[0]?.cpu ? `≤ ${num(other)}` : '—'} |${o.repeat > 1 ? ` ${r.runs.map((/** @type {any} */ x) => int(x.rps)).join(', ')} |` : ''}`,
+      } | ${mode === 'sdkStub' ? '(stub)' : num(m.serverCpuMsPerRequest, 3)} | ${mode === 'sdkStub' ? '(stub)' : num(m.serverCpuCores)} | ${num(m.clientCpuCores)} | ${r.runs[0]?.cpu ? `≤ ${num(other)}` : '—'} |${o.repeat > 1 ? ` ${r.runs.map((/** @type {any} */ x) => int(x.rps)).join(', ')} |` : ''}`,
     );
   }
   L.push('');
@@ -267,6 +267,7 @@ function renderLambda(l, o) {
     ['sdk/gateway', 'SDK Invoke / gateway (issue target: req/s ≥ 0.80×)'],
     ['raw/gateway', 'plain-HTTP Invoke / gateway'],
     ['sdk/raw', 'SDK Invoke / plain-HTTP Invoke (the SDK client\'s share)'],
+    ['sdk/sdkStub', 'SDK Invoke on Nimbus / SDK against the stub (near 1×: the client set the pace)'],
   ])) {
     const r = l.ratios[key];
     if (!r) continue;
@@ -277,6 +278,14 @@ function renderLambda(l, o) {
     L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     L.push(...rows);
     L.push('');
+    const stub = l.sync.sdkStub?.status === 'ok' ? l.sync.sdkStub.median : null;
+    if (stub && stub.rps > 0) {
+      L.push(
+        `The SDK client's own cost, from the stub run: ${num((stub.clientCpuCores * 1000) / stub.rps, 3)} ms of CPU per \`InvokeCommand\` in the load generator ` +
+          `(a plain node:http GET costs it ${l.sync.gateway?.median ? num((l.sync.gateway.median.clientCpuCores * 1000) / l.sync.gateway.median.rps, 3) : '—'} ms), so one Node process of SDK calls tops out near ${int(stub.rps)} calls/s on this machine whatever the server.`,
+      );
+      L.push('');
+    }
     if (l.ratios.sdkGatewayRpsByRound?.length > 1) {
       L.push(`SDK/gateway req/s round by round (paired runs): ${l.ratios.sdkGatewayRpsByRound.map((/** @type {number} */ x) => ratio(x)).join(', ')}.`);
       L.push('');
