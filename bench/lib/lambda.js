@@ -9,7 +9,9 @@
  *      the same concurrency from the same Node load generator
  *      (bench/lib/lambda-load.js, its own process), interleaved round by round;
  *      plus the same Invoke as a plain HTTP POST signed once and replayed, which
- *      shows the server's share without the SDK's client-side work;
+ *      shows the server's share without the SDK's client-side work, and, once,
+ *      the SDK against a stub server (bench/targets/lambda-stub.js): the SDK
+ *      client's own ceiling;
  *   2. asynchronous (`Event`) Invoke: acceptance-to-start latency at a modest
  *      paced rate on a quiet machine, then the acceptance rate of a burst at the
  *      same concurrency (SDK, and raw signed HTTP), waiting until every accepted
