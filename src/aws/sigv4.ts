@@ -106,8 +106,21 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
 }
 
+/**
+ * Signing keys only change with the secret, day, region and service, so the
+ * four HMACs that derive one are done once per combination, not per request.
+ */
+const keyCache = new Map<string, Buffer>();
+const KEY_CACHE_SIZE = 256;
+
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+  const id = `${secret}\0${date}\0${region}\0${service}`;
+  let key = keyCache.get(id);
+  if (key) return key;
+  key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(id, key);
+  return key;
 }
 
 export function signature(key: Buffer, toSign: string): string {
