@@ -64,6 +64,16 @@ export interface Tx extends Queryable {
   lock(name: string): Promise<void>;
 }
 
+export interface TxOptions {
+  /**
+   * Bookkeeping whose loss in a power failure only repeats work (claiming,
+   * completing or extending a leased queue item): COMMIT without waiting for the
+   * disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off). Still
+   * safe against a crash of Nimbus itself (kill -9). Never for acknowledged writes.
+   */
+  relaxed?: boolean;
+}
+
 export interface Db extends Queryable {
   /**
    * Write-behind batches (logs, metering): inserts `rows` in one transaction,
@@ -80,7 +90,7 @@ export interface Db extends Queryable {
    * Do not await unrelated I/O inside `fn`; on SQLite it blocks every other
    * store call for that long.
    */
-  tx<T>(fn: (t: Tx) => Promise<T>): Promise<T>;
+  tx<T>(fn: (t: Tx) => Promise<T>, opts?: TxOptions): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,7 @@ import {
   type RunResult,
   type SqlValue,
   type Tx,
+  type TxOptions,
   insertPrefix,
   lockKey,
   normalizeParams,
@@ -172,7 +173,7 @@ export class PostgresDb implements Db {
     });
   }
 
-  async tx<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (t: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
     this.assertOpen();
     let client: PoolClient;
     try {
@@ -185,7 +186,7 @@ export class PostgresDb implements Db {
     let broken: Error | undefined;
     try {
       try {
-        await client.query('BEGIN');
+        await client.query(opts.relaxed ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       } catch (e) {
         broken = e instanceof Error ? e : new Error(String(e));
         throw storeError('cannot begin a transaction', e);

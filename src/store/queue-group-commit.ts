@@ -21,6 +21,8 @@ import type { Db, Tx } from './db';
 
 interface Op {
   fn: (t: Tx) => Promise<unknown>;
+  /** Lease bookkeeping (see TxOptions.relaxed); a batch is relaxed only if all its operations are. */
+  relaxed: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -36,9 +38,9 @@ export class GroupCommit {
   constructor(private readonly db: Db) {}
 
   /** Runs `fn` in a transaction shared with other operations of this turn; resolves after COMMIT. */
-  run<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
+  run<T>(fn: (t: Tx) => Promise<T>, relaxed = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.push({ fn, relaxed, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -66,19 +68,20 @@ export class GroupCommit {
   private async commit(batch: Op[]): Promise<void> {
     if (batch.length === 1) {
       const op = batch[0];
-      await this.db.tx(op.fn).then(op.resolve, op.reject);
+      await this.db.tx(op.fn, { relaxed: op.relaxed }).then(op.resolve, op.reject);
       return;
     }
+    const relaxed = batch.every((op) => op.relaxed);
     let results: unknown[];
     try {
       results = await this.db.tx(async (t) => {
         const out: unknown[] = [];
         for (const op of batch) out.push(await op.fn(t));
         return out;
-      });
+      }, { relaxed });
     } catch {
       // Someone's statement (or the COMMIT) failed; nothing of the batch was kept.
-      await Promise.all(batch.map((op) => this.db.tx(op.fn).then(op.resolve, op.reject)));
+      await Promise.all(batch.map((op) => this.db.tx(op.fn, { relaxed: op.relaxed }).then(op.resolve, op.reject)));
       return;
     }
     for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);

@@ -111,7 +111,7 @@ export class QueueRepo implements WorkQueue {
     // a read runs at once and never waits for writers.
     const any = await this.db.get('SELECT 1 AS x FROM queue_items WHERE queue = ? AND available_at <= ? LIMIT 1', [queue, now]);
     if (!any) return [];
-    return this.write(async (t) => {
+    return this.bookkeeping(async (t) => {
       const rows = await t.all<ItemRow & { seq: number }>(
         `SELECT seq, ${COLUMNS} FROM queue_items WHERE queue = ? AND available_at <= ? ORDER BY available_at, seq LIMIT ?`,
         [queue, now, max],
@@ -126,7 +126,7 @@ export class QueueRepo implements WorkQueue {
   }
 
   async complete(id: string, owner: string): Promise<boolean> {
-    const r = await this.write((q) => q.run('DELETE FROM queue_items WHERE id = ? AND lease_owner = ?', [id, owner]));
+    const r = await this.bookkeeping((q) => q.run('DELETE FROM queue_items WHERE id = ? AND lease_owner = ?', [id, owner]));
     return r.changes > 0;
   }
 
@@ -138,7 +138,7 @@ export class QueueRepo implements WorkQueue {
         const out: boolean[] = [];
         for (const id of ids) out.push((await t.run('DELETE FROM queue_items WHERE id = ? AND lease_owner = ?', [id, owner])).changes > 0);
         return out;
-      });
+      }, true);
     }
     const run = async (q: Queryable): Promise<Set<string>> => {
       const done = new Set<string>();
@@ -152,14 +152,14 @@ export class QueueRepo implements WorkQueue {
       }
       return done;
     };
-    const done = await this.write(run, ids.length > PG_IDS_PER_DELETE);
+    const done = await this.bookkeeping(run, ids.length > PG_IDS_PER_DELETE);
     return ids.map((id) => done.has(id));
   }
 
   async release(id: string, owner: string, opts: { availableAt: number; payload?: string }): Promise<boolean> {
     const at = checkTime('release: availableAt', opts.availableAt);
     if (opts.payload !== undefined && typeof opts.payload !== 'string') throw internal('release: payload must be a string');
-    const row = await this.write((q) =>
+    const row = await this.bookkeeping((q) =>
       q.get<{ queue: string }>(
         `UPDATE queue_items SET lease_owner = NULL, available_at = ?, payload = COALESCE(?, payload)
          WHERE id = ? AND lease_owner = ? RETURNING queue`,
@@ -173,13 +173,14 @@ export class QueueRepo implements WorkQueue {
 
   async extend(id: string, owner: string, leaseMs: number, opts: { now?: number } = {}): Promise<boolean> {
     const until = checkTime('extend: now', opts.now ?? Date.now()) + checkDuration('extend: leaseMs', leaseMs);
-    const r = await this.write((q) => q.run('UPDATE queue_items SET available_at = ? WHERE id = ? AND lease_owner = ?', [until, id, owner]));
+    const r = await this.bookkeeping((q) => q.run('UPDATE queue_items SET available_at = ? WHERE id = ? AND lease_owner = ?', [until, id, owner]));
     return r.changes > 0;
   }
 
   async completeAndEnqueue(id: string, owner: string, next: readonly EnqueueInput[]): Promise<boolean> {
     const rows = toInsertRows(next, Date.now());
-    const ok = await this.write(async (t) => {
+    // Relaxed too: if this commit is lost, the item is still leased and runs again, making `next` again.
+    const ok = await this.bookkeeping(async (t) => {
       const r = await t.run('DELETE FROM queue_items WHERE id = ? AND lease_owner = ?', [id, owner]);
       if (r.changes === 0) return false;
       await insertItems(t, rows);
@@ -234,9 +235,18 @@ export class QueueRepo implements WorkQueue {
    * this turn; on PostgreSQL as is on the pool (a single statement is its own
    * transaction), or in a transaction when `pgTx` says it spans statements.
    */
-  private write<T>(fn: (q: Queryable) => Promise<T>, pgTx = false): Promise<T> {
-    if (this.group) return this.group.run(fn);
-    return this.track(pgTx ? this.db.tx(fn) : fn(this.db));
+  private write<T>(fn: (q: Queryable) => Promise<T>, pgTx = false, relaxed = false): Promise<T> {
+    if (this.group) return this.group.run(fn, relaxed);
+    return this.track(pgTx ? this.db.tx(fn, { relaxed }) : fn(this.db));
+  }
+
+  /**
+   * Lease bookkeeping (claim, complete, release, extend): losing it in a power
+   * failure only makes an item run again, which at-least-once allows, so its
+   * commits do not wait for the disk. Enqueues (acknowledged) always do.
+   */
+  private bookkeeping<T>(fn: (q: Queryable) => Promise<T>, pgTx = false): Promise<T> {
+    return this.write(fn, pgTx, true);
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

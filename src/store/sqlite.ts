@@ -28,6 +28,7 @@ import {
   type RunResult,
   type SqlValue,
   type Tx,
+  type TxOptions,
   insertPrefix,
   normalizeParams,
   openError,
@@ -115,9 +116,11 @@ export class SqliteDb implements Db {
     return this.appender.append(table, columns, rows);
   }
 
-  async tx<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (t: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
     this.assertOpen();
     await this.mutex.acquire();
+    // Per connection, and this connection runs one transaction at a time (the mutex).
+    if (opts.relaxed) this.prepare('PRAGMA synchronous = NORMAL').run();
     try {
       this.assertOpen();
       await this.beginImmediate();
@@ -146,6 +149,7 @@ export class SqliteDb implements Db {
       }
       return result;
     } finally {
+      if (opts.relaxed && !this.closed) this.prepare('PRAGMA synchronous = FULL').run();
       this.mutex.release();
     }
   }
