@@ -21,6 +21,7 @@ import { queryParams } from './protocols/query';
 import { parseAuthorization, parseCredential } from './sigv4';
 import type { OperationContext, ServiceDefinition, ValidatedInput } from './types';
 import { header, pairs, queryValue, wireRequest, type WireRequest, type WireResponse } from './wire';
+import { readCappedBody } from '../http-body';
 
 export interface AwsEndpointOptions {
   /** The services this endpoint serves (each a folder under src/services/). */
@@ -84,25 +85,12 @@ export class AwsEndpoint {
       req.resume();
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (over) {
+    void readCappedBody(req, limit).then((body) => {
+      if (body === null) {
         this.write(res, head.method, this.tooLarge(detected.service, limit), false);
         return;
       }
-      const wire: WireRequest = { ...head, body: Buffer.concat(chunks, size) };
+      const wire: WireRequest = { ...head, body };
       this.dispatch(wire).then(
         (r) => this.write(res, head.method, r, false),
         (e: unknown) => {
@@ -110,7 +98,7 @@ export class AwsEndpoint {
           this.write(res, head.method, { status: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal error"}' }, false);
         },
       );
-    });
+    }, () => res.destroy());
   }
 
   /** The whole pipeline on plain data. Never rejects for AWS-level failures (they are responses). */

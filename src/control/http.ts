@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { isPlatformError, type PlatformErrorCode } from '../errors';
 import { InvokeError } from '../invoke/types';
 import type { ControlErrorBody } from './types';
+import { readCappedBody } from '../http-body';
 
 /** An error the control API answers with a given status and code. */
 export class ControlError extends Error {
@@ -110,28 +111,20 @@ export function sendError(res: http.ServerResponse, e: unknown, baseDir?: string
  * end and discarded (so the client gets a clean 413 instead of a reset), then
  * rejects with 413.
  */
-export function readBody(req: http.IncomingMessage, limit: number, tooLarge?: () => ControlError): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = Number.isFinite(declared) && declared > limit;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (over) reject(tooLarge ? tooLarge() : new ControlError(413, 'ERR_BAD_REQUEST', `request body is larger than ${limit} bytes`));
-      else resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (e) => reject(badRequest(`could not read the request body: ${e.message}`)));
-  });
+export async function readBody(req: http.IncomingMessage, limit: number, tooLarge?: () => ControlError): Promise<Buffer> {
+  // A declared length over the limit: read nothing into memory, just drain.
+  const declared = Number(req.headers['content-length']);
+  const declaredOver = Number.isFinite(declared) && declared > limit;
+  let body: Buffer | null;
+  try {
+    body = await readCappedBody(req, declaredOver ? -1 : limit);
+  } catch (e) {
+    throw badRequest(`could not read the request body: ${(e as Error).message}`);
+  }
+  if (body === null || declaredOver) {
+    throw tooLarge ? tooLarge() : new ControlError(413, 'ERR_BAD_REQUEST', `request body is larger than ${limit} bytes`);
+  }
+  return body;
 }
 
 /** Parses a JSON body; bad JSON is a 400, never an exception escaping the handler. */

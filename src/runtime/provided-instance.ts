@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { Instance } from './instance';
 import { MAX_RESPONSE_BYTES, RESPONSE_TOO_LARGE_MESSAGE } from './protocol';
 import { InitFailure, type FunctionConfig, type Invocation, type LogListener } from './types';
+import { readCappedBody } from '../http-body';
 
 const PREFIX = '/2018-06-01/runtime/';
 /** Init error and function error bodies: Lambda takes them up to the response limit too. */
@@ -221,20 +222,12 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 function readBody(req: http.IncomingMessage, limit: number, done: (b: Buffer, tooLarge: boolean) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > limit) {
-      over = true;
-      chunks.length = 0;
-    } else chunks.push(c);
-  });
-  req.on('end', () => done(over ? Buffer.alloc(0) : Buffer.concat(chunks, size), over));
-  req.on('error', () => {
-    /* the bootstrap hung up mid-body: nothing to answer */
-  });
+  readCappedBody(req, limit).then(
+    (body) => done(body ?? Buffer.alloc(0), body === null),
+    () => {
+      /* the bootstrap hung up mid-body: nothing to answer */
+    },
+  );
 }
 
 function parseError(body: Buffer, typeHeader: string | string[] | undefined): { errorType: string; errorMessage: string; trace: string[] } {
