@@ -61,11 +61,13 @@ export class InvokeEngine implements Invoker {
     } else {
       this.fns.set(config.name, { config, limits, inFlight: 0, reprovisionDelayMs: 0, lastReprovisionAt: 0 });
     }
+    this.reservedTotal = this.sumReserved();
     void this.provision(config.name);
   }
 
   removeFunction(name: string): void {
     this.fns.delete(name);
+    this.reservedTotal = this.sumReserved();
     this.runtime.retire(name);
   }
 
@@ -78,11 +80,18 @@ export class InvokeEngine implements Invoker {
     return [...this.fns.keys()].sort();
   }
 
-  /** Unreserved account concurrency: the limit less every function's reservation. */
-  private unreservedLimit(): number {
+  /** Sum of every function's reserved concurrency; kept current by set/removeFunction (not summed per invoke). */
+  private reservedTotal = 0;
+
+  private sumReserved(): number {
     let reserved = 0;
     for (const r of this.fns.values()) reserved += r.limits.reserved ?? 0;
-    return this.opts.concurrencyLimit - reserved;
+    return reserved;
+  }
+
+  /** Unreserved account concurrency: the limit less every function's reservation. */
+  private unreservedLimit(): number {
+    return this.opts.concurrencyLimit - this.reservedTotal;
   }
 
   /**
