@@ -27,6 +27,7 @@ import type { AppRecord, Store } from './store/types';
 import { ControlApi } from './control/control-api';
 import { AwsEndpoint, Credentials, attachAwsEndpoint } from './aws';
 import { lambdaService } from './services/lambda/service';
+import { DynamoEngine, DynamoMaintenance, dynamoDbService, dynamoStreamsService, type MaintenanceOptions } from './services/dynamodb';
 import { PlatformLambdaBackend } from './platform-lambda';
 
 export const ACCOUNT_ID = '000000000000';
@@ -73,6 +74,8 @@ export interface PlatformOptions {
   eagerInstances?: number;
   /** Past eagerInstances, how long a request waits for a warm instance before starting one (default 10 ms). */
   scaleOutWaitMs?: number;
+  /** DynamoDB background duties (TTL sweep interval...), mostly for tests. */
+  dynamodb?: MaintenanceOptions;
 }
 
 export interface DeployOptions {
@@ -91,7 +94,7 @@ export interface DeployResult {
 
 export class Platform {
   private constructor(
-    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures' | 'initTimeoutMs'>> & { adminToken: string },
+    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures' | 'initTimeoutMs' | 'dynamodb'>> & { adminToken: string },
     readonly store: Store,
     readonly runtime: RuntimeManager,
     readonly engine: InvokeEngine,
@@ -107,6 +110,9 @@ export class Platform {
   async!: AsyncInvoker;
   /** The AWS-compatible endpoint (wire protocols, SigV4, the services). */
   aws!: AwsEndpoint;
+  /** The DynamoDB service's engine (tables, items, streams). */
+  dynamodb!: DynamoEngine;
+  private dynamoMaintenance: DynamoMaintenance | null = null;
 
   /** What is deployed, per function: its spec, app and code identity. */
   private readonly fns = new Map<string, DeployedFunction>();
@@ -176,8 +182,12 @@ export class Platform {
       ...o.async,
       owner: `node-${crypto.randomUUID()}`,
     });
+    platform.dynamodb = new DynamoEngine(store.documents, opts.region, ACCOUNT_ID);
+    platform.dynamoMaintenance = new DynamoMaintenance(platform.dynamodb, o.dynamodb);
     platform.aws = new AwsEndpoint({
-      services: [lambdaService(new PlatformLambdaBackend(platform))],
+      // DynamoDB Streams before DynamoDB: they share the signing name, and the
+      // later registration is the one a request without X-Amz-Target reaches.
+      services: [lambdaService(new PlatformLambdaBackend(platform)), dynamoStreamsService(platform.dynamodb), dynamoDbService(platform.dynamodb)],
       credentials,
       region: opts.region,
       accountId: ACCOUNT_ID,
@@ -191,6 +201,7 @@ export class Platform {
       await listen(awsServer, opts.awsPort, opts.host);
       await platform.restoreDeployed();
       platform.async.start();
+      platform.dynamoMaintenance.start();
     } catch (e) {
       await platform.close();
       throw e;
@@ -353,6 +364,7 @@ export class Platform {
     this.awsServer.closeAllConnections();
     await Promise.all([closeServer(this.httpServer), closeServer(this.awsServer)]);
     await this.async?.stop();
+    await this.dynamoMaintenance?.close();
     await this.runtime.close();
     await Promise.all([this.logs.flush(), this.meter.flush()]);
     await this.store.close();

@@ -142,12 +142,15 @@ export class AwsEndpoint {
   /** Which service a request is for, and the signing name its credential scope gives (if any). */
   detect(req: WireRequest): { service: ServiceDefinition | null; scopeName?: string } {
     const scopeName = scopeService(req);
-    if (scopeName !== undefined) return { service: this.bySigningName.get(scopeName) ?? null, scopeName };
     const target = header(req, 'x-amz-target');
-    if (target !== undefined) {
-      const s = this.byTargetPrefix.get(target.slice(0, target.lastIndexOf('.')));
-      if (s) return { service: s };
+    // Two services can share a signing name (DynamoDB and DynamoDB Streams both
+    // sign as `dynamodb`); their X-Amz-Target prefixes tell them apart.
+    const byTarget = target !== undefined ? this.byTargetPrefix.get(target.slice(0, target.lastIndexOf('.'))) : undefined;
+    if (scopeName !== undefined) {
+      if (byTarget && byTarget.signingName === scopeName) return { service: byTarget, scopeName };
+      return { service: this.bySigningName.get(scopeName) ?? null, scopeName };
     }
+    if (byTarget) return { service: byTarget };
     if (queryValue(req, 'Action') !== undefined || (req.method === 'POST' && queryParams(req).has('Action'))) {
       const s = this.services.find((x) => x.protocol === 'awsQuery');
       if (s) return { service: s };

@@ -10,11 +10,14 @@
  * for the message member (`message` or `Message`; protocols that fix the name,
  * like query's `<Message>`, ignore it).
  */
+import type { JsonValue } from './shapes';
+
 export type Fault = 'client' | 'server';
 
 export interface ServiceErrorOptions {
   fault?: Fault;
-  fields?: Record<string, string | number | boolean>;
+  /** JSON protocols send every field; XML protocols only the scalar ones. */
+  fields?: Record<string, JsonValue>;
   headers?: Record<string, string>;
   messageKey?: 'message' | 'Message';
   /** JSON 1.0: the namespace of `__type` (`com.amazon.coral.service` for protocol-level errors). */
@@ -23,7 +26,7 @@ export interface ServiceErrorOptions {
 
 export class ServiceError extends Error {
   readonly fault: Fault;
-  readonly fields: Record<string, string | number | boolean>;
+  readonly fields: Record<string, JsonValue>;
   readonly headers: Record<string, string>;
   readonly messageKey: 'message' | 'Message';
   readonly namespace?: string;

@@ -5,7 +5,7 @@
  */
 export { AwsEndpoint, attachAwsEndpoint, awsEndpointOf, handleAwsRequest, type AwsEndpointOptions } from './endpoint';
 export { Credentials, type CredentialsOptions, type IssuedCredentials, type IssuablePrincipal } from './credentials';
-export { ServiceError, isServiceError, validationError, serializationError, CORAL_SERVICE, type Fault, type ServiceErrorOptions } from './errors';
+export { ServiceError, isServiceError, validationError, serializationError, CORAL_SERVICE, CORAL_VALIDATE, type Fault, type ServiceErrorOptions } from './errors';
 export { coralAuthErrors, queryAuthErrors, s3AuthErrors } from './auth-errors';
 export {
   defineOperation,

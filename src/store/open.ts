@@ -6,6 +6,8 @@
  */
 import { AppsRepo } from './apps-repo';
 import { CORE_MIGRATIONS } from './core-migrations';
+import { DOCUMENTS_MIGRATIONS } from './documents-migrations';
+import { DocumentsRepo } from './documents-repo';
 import type { Db, Migration } from './db';
 import { FunctionsRepo } from './functions-repo';
 import { InvocationsRepo } from './invocations-repo';
@@ -13,6 +15,7 @@ import { LogsRepo } from './logs-repo';
 import { runMigrations } from './migrate';
 import { PostgresDb } from './postgres';
 import { PgQueueListener, QueueNotifier } from './queue-notifier';
+import { GroupCommit } from './queue-group-commit';
 import { QueueRepo } from './queue-repo';
 import { SqliteDb } from './sqlite';
 import { parseStoreUrl } from './store-url';
@@ -34,7 +37,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
   const target = parseStoreUrl(opts.url);
   const db: Db = target.kind === 'postgres' ? await PostgresDb.open(target.pg) : new SqliteDb(target.file);
   try {
-    await runMigrations(db, [...CORE_MIGRATIONS, ...(opts.migrations ?? [])]);
+    await runMigrations(db, [...CORE_MIGRATIONS, ...DOCUMENTS_MIGRATIONS, ...(opts.migrations ?? [])]);
   } catch (e) {
     await db.close().catch(() => undefined);
     throw e;
@@ -52,6 +55,7 @@ class SqlStoreImpl implements SqlStore {
   readonly invocations: InvocationsRepo;
   readonly logs: LogsRepo;
   readonly queue: QueueRepo;
+  readonly documents: DocumentsRepo;
 
   constructor(
     readonly kind: StoreKind,
@@ -63,7 +67,11 @@ class SqlStoreImpl implements SqlStore {
     this.functions = new FunctionsRepo(db);
     this.invocations = new InvocationsRepo(db);
     this.logs = new LogsRepo(db);
-    this.queue = new QueueRepo(db, notifier);
+    // One group commit per SQLite file: queue and document writes of the same
+    // event-loop turn share a transaction (and its fsync).
+    const group = db.dialect === 'sqlite' ? new GroupCommit(db) : null;
+    this.queue = new QueueRepo(db, notifier, group);
+    this.documents = new DocumentsRepo(db, group);
   }
 
   migrate(migrations: readonly Migration[]): Promise<string[]> {

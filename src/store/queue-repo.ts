@@ -60,8 +60,9 @@ export class QueueRepo implements WorkQueue {
   constructor(
     private readonly db: Db,
     private readonly notifier: QueueNotifier = new QueueNotifier(),
+    group?: GroupCommit | null,
   ) {
-    this.group = db.dialect === 'sqlite' ? new GroupCommit(db) : null;
+    this.group = group !== undefined ? group : db.dialect === 'sqlite' ? new GroupCommit(db) : null;
     this.publisher = db.dialect === 'postgres' ? new PgNotifyPublisher(db) : null;
   }
 

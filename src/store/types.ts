@@ -198,6 +198,116 @@ export interface WorkQueue {
   onEnqueued(queue: string | null, listener: (queue: string) => void): () => void;
 }
 
+/** A document table (services/dynamodb): the store keeps its metadata as opaque JSON. */
+export interface DocTableRow {
+  name: string;
+  /** Never reused, so rows of a deleted table can never be mistaken for a new one's. */
+  id: number;
+  meta: string;
+}
+
+/**
+ * One row of `dynamodb_items`: a base item (bpk/bsk empty) or a secondary
+ * index entry (pk/sk the index's key, bpk/bsk the base item's). Keys are
+ * order-preserving encodings; `h` a 32-bit hash of pk; `item` the item JSON.
+ */
+export interface DocIndexRow {
+  h: number;
+  pk: Buffer;
+  sk: Buffer;
+  bpk: Buffer;
+  bsk: Buffer;
+  item: string;
+  /** The item's size as DynamoDB counts it. */
+  size: number;
+}
+
+export interface DocRangeQuery {
+  tableId: number;
+  /** '' for the base table, else the index name. */
+  index: string;
+  h: number;
+  pk: Buffer;
+  lower?: { key: Buffer; inclusive: boolean };
+  upper?: { key: Buffer; inclusive: boolean };
+  reverse: boolean;
+  /** Exclusive start: continue after this row in the query's direction. */
+  after?: { sk: Buffer; bpk: Buffer; bsk: Buffer };
+  limit: number;
+}
+
+export interface DocScanQuery {
+  tableId: number;
+  index: string;
+  /** Inclusive hash range (a parallel-scan segment). */
+  hFrom: number;
+  hTo: number;
+  after?: { h: number; pk: Buffer; sk: Buffer; bpk: Buffer; bsk: Buffer };
+  limit: number;
+}
+
+/** A stream of one table (a new one each time the stream is enabled). */
+export interface DocStreamRow {
+  sid: number;
+  tableId: number;
+  arn: string;
+  meta: string;
+  lastSeq: number;
+  createdAt: number;
+  /** When the stream was disabled (or its table deleted); records stay readable for 24 hours. */
+  disabledAt: number | null;
+}
+
+export interface DocStreamRecord {
+  seq: number;
+  createdAt: number;
+  record: string;
+}
+
+/** What a document write transaction can do (see DocumentStore.write). */
+export interface DocWriteTx {
+  /** Serializes read-check-write of one item with every other writer of it (PostgreSQL advisory lock; SQLite writers are serial anyway). */
+  lockItem(tableId: number, pk: Buffer, sk: Buffer): Promise<void>;
+  getItem(tableId: number, h: number, pk: Buffer, sk: Buffer): Promise<DocIndexRow | null>;
+  /** Upserts a base row (index '') or an index entry. `ttl` (epoch seconds) only on base rows of tables with TTL enabled. */
+  put(tableId: number, index: string, row: DocIndexRow, ttl: number | null): Promise<void>;
+  delete(tableId: number, index: string, row: Pick<DocIndexRow, 'h' | 'pk' | 'sk' | 'bpk' | 'bsk'>): Promise<void>;
+  /** Appends records to stream `sid`; each maker gets its sequence number. Returns the numbers, in order. */
+  appendStream(sid: number, createdAt: number, records: readonly ((seq: number) => string)[]): Promise<number[]>;
+  /** Idempotency token: records it and returns null, or returns the fingerprint it was first used with (within notBefore..). */
+  claimToken(token: string, fingerprint: string, now: number, notBefore: number): Promise<string | null>;
+}
+
+/** Storage of services/dynamodb: tables, items, index entries, streams. */
+export interface DocumentStore {
+  listTables(): Promise<DocTableRow[]>;
+  getTable(name: string): Promise<DocTableRow | null>;
+  /** Creates the table (id assigned; `meta` made from it); null if the name exists. */
+  createTable(name: string, meta: (id: number) => string): Promise<DocTableRow | null>;
+  /** Rewrites the metadata under a lock; `fn` returns null to leave it. Null if there is no such table. */
+  updateTable(name: string, fn: (meta: string, id: number) => string | null): Promise<DocTableRow | null>;
+  /** Deletes the table and its items; disables its streams. */
+  deleteTable(name: string): Promise<DocTableRow | null>;
+  dropIndex(tableId: number, index: string): Promise<void>;
+  countItems(tableId: number, index: string): Promise<{ items: number; bytes: number }>;
+  getItem(tableId: number, h: number, pk: Buffer, sk: Buffer): Promise<DocIndexRow | null>;
+  query(q: DocRangeQuery): Promise<DocIndexRow[]>;
+  scan(q: DocScanQuery): Promise<DocIndexRow[]>;
+  /** Base rows whose ttl lies in [from, to), oldest first. */
+  expired(tableId: number, from: number, to: number, limit: number): Promise<DocIndexRow[]>;
+  /** Runs `fn` in a write transaction; resolves after COMMIT. `fn` must not throw for expected failures. */
+  write<T>(fn: (w: DocWriteTx) => Promise<T>): Promise<T>;
+  trimTokens(olderThan: number): Promise<void>;
+  createStream(tableId: number, arn: string, meta: string, now: number): Promise<DocStreamRow>;
+  disableStreams(tableId: number, now: number): Promise<void>;
+  listStreams(tableId?: number): Promise<DocStreamRow[]>;
+  getStream(arn: string): Promise<DocStreamRow | null>;
+  readStream(sid: number, afterSeq: number, limit: number): Promise<DocStreamRecord[]>;
+  streamBounds(sid: number): Promise<{ first: number | null; last: number | null }>;
+  /** Deletes stream records older than `olderThan` (epoch ms); returns how many. */
+  trimStreams(olderThan: number): Promise<number>;
+}
+
 export interface Store {
   readonly kind: StoreKind;
   /** Human-readable location (file path or URL without password). */
@@ -232,6 +342,9 @@ export interface Store {
 
   /** Durable work queues with leases (async invocations, pollers, workflow steps). */
   queue: WorkQueue;
+
+  /** Tables, items and streams of the DynamoDB-compatible service. */
+  documents: DocumentStore;
 
   close(): Promise<void>;
 }

@@ -83,6 +83,7 @@ function decodeStruct(shape: StructureShape, params: Map<string, string>, prefix
 
 export function queryErrorXml(service: ServiceDefinition, err: ServiceError, requestId: string): string {
   const fields = Object.entries(err.fields)
+    .filter(([, v]) => v === null || typeof v !== 'object')
     .map(([k, v]) => xmlText(k, String(v)))
     .join('');
   const error = xmlElement('Error', xmlText('Type', err.fault === 'client' ? 'Sender' : 'Receiver') + xmlText('Code', err.code) + xmlText('Message', err.message) + fields);

@@ -44,6 +44,7 @@ export const restXmlProtocol: ProtocolCodec = {
 
   serializeError(service, err, requestId): WireResponse {
     const fields = Object.entries(err.fields)
+      .filter(([, v]) => v === null || typeof v !== 'object')
       .map(([k, v]) => xmlText(k, String(v)))
       .join('');
     let body: string;
