@@ -33,11 +33,14 @@ export interface SqlStore extends Store {
   migrate(migrations: readonly Migration[]): Promise<string[]>;
 }
 
+/** Every migration the store itself applies (its own modules), in order. */
+export const STORE_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...DOCUMENTS_MIGRATIONS];
+
 export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
   const target = parseStoreUrl(opts.url);
   const db: Db = target.kind === 'postgres' ? await PostgresDb.open(target.pg) : new SqliteDb(target.file);
   try {
-    await runMigrations(db, [...CORE_MIGRATIONS, ...DOCUMENTS_MIGRATIONS, ...(opts.migrations ?? [])]);
+    await runMigrations(db, [...STORE_MIGRATIONS, ...(opts.migrations ?? [])]);
   } catch (e) {
     await db.close().catch(() => undefined);
     throw e;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Client } from 'pg';
-import { openStore } from '../../src/store/open';
+import { STORE_MIGRATIONS, openStore } from '../../src/store/open';
 import { toPgPlaceholders } from '../../src/store/postgres';
 import { dbOf, storeConformance } from './conformance';
 
@@ -50,7 +50,20 @@ describe('postgres store specifics', () => {
       );
       assert.deepEqual(
         rows.map((r) => r.table_name),
-        ['apps', 'function_logs', 'functions', 'invocations', 'nimbus_migrations', 'queue_items'],
+        [
+          'apps',
+          'dynamodb_ids',
+          'dynamodb_items',
+          'dynamodb_stream_records',
+          'dynamodb_streams',
+          'dynamodb_tables',
+          'dynamodb_tx_tokens',
+          'function_logs',
+          'functions',
+          'invocations',
+          'nimbus_migrations',
+          'queue_items',
+        ],
       );
       assert.match(store.location, new RegExp(`schema=${schema}`));
     } finally {
@@ -63,10 +76,10 @@ describe('postgres store specifics', () => {
     const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ url })));
     try {
       const rows = await dbOf(stores[0]).all('SELECT module, version FROM nimbus_migrations ORDER BY module, version');
-      assert.deepEqual(rows, [
-        { module: 'core', version: 1 },
-        { module: 'queue', version: 1 },
-      ]);
+      assert.deepEqual(
+        rows,
+        STORE_MIGRATIONS.map((m) => ({ module: m.module, version: m.version })).sort((a, b) => a.module.localeCompare(b.module) || a.version - b.version),
+      );
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
