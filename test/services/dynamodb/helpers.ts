@@ -2,6 +2,9 @@
 import { DynamoDBClient, CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
+import { Client } from 'pg';
 import type { Platform, PlatformOptions } from '../../../src/platform';
 import { startNimbus } from '../../helpers/nimbus';
 
@@ -14,8 +17,36 @@ export interface DynamoTestContext {
   streams: DynamoDBStreamsClient;
 }
 
-export async function startDynamo(opts: PlatformOptions = {}): Promise<DynamoTestContext> {
-  const nimbus = await startNimbus({ poolSize: 0, ...opts });
+/** Every suite runs on both store backends: the same behaviour is the contract. */
+export const BACKENDS = ['sqlite', 'postgres'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+const PG_URL = process.env.NIMBUS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+after(async () => {
+  if (schemas.length === 0) return;
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    for (const s of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
+
+/** A fresh store for `backend`: undefined (the data dir's SQLite file) or a new PostgreSQL schema. */
+export function storeFor(backend: Backend): string | undefined {
+  if (backend === 'sqlite') return undefined;
+  const schema = `ddb_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  const u = new URL(PG_URL);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
+export async function startDynamo(opts: PlatformOptions & { backend?: Backend } = {}): Promise<DynamoTestContext> {
+  const { backend = 'sqlite', ...rest } = opts;
+  const nimbus = await startNimbus({ poolSize: 0, store: storeFor(backend), ...rest });
   return { nimbus, ...clients(nimbus.awsUrl) };
 }
 

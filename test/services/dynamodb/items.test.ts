@@ -8,12 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type QueryCommandOutput, BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand as DocQuery, ScanCommand as DocScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createTable, rejection, startDynamo, type DynamoTestContext } from './helpers';
+import { BACKENDS, createTable, rejection, startDynamo, type DynamoTestContext } from './helpers';
 
-describe('DynamoDB items', () => {
+for (const backend of BACKENDS) describe(`DynamoDB items (${backend})`, () => {
   let t: DynamoTestContext;
   before(async () => {
-    t = await startDynamo();
+    t = await startDynamo({ backend });
   });
   after(() => t?.nimbus.close());
 

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import { DeleteItemCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { waitFor } from '../../helpers/nimbus';
-import { createTable, startDynamo, type DynamoTestContext } from './helpers';
+import { BACKENDS, createTable, startDynamo, type DynamoTestContext } from './helpers';
 
 async function readAll(t: DynamoTestContext, StreamArn: string, type: 'TRIM_HORIZON' | 'LATEST' = 'TRIM_HORIZON'): Promise<{ records: _Record[]; next?: string; shardId: string }> {
   const d = await t.streams.send(new DescribeStreamCommand({ StreamArn }));
@@ -26,10 +26,10 @@ async function readAll(t: DynamoTestContext, StreamArn: string, type: 'TRIM_HORI
   return { records, next: it, shardId };
 }
 
-describe('DynamoDB Streams', () => {
+for (const backend of BACKENDS) describe(`DynamoDB Streams (${backend})`, () => {
   let t: DynamoTestContext;
   before(async () => {
-    t = await startDynamo({ dynamodb: { ttlIntervalMs: 100 } });
+    t = await startDynamo({ backend, dynamodb: { ttlIntervalMs: 100 } });
   });
   after(() => t?.nimbus.close());
 

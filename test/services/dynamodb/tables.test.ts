@@ -20,12 +20,12 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { createTable, rejection, startDynamo, uniqueName, type DynamoTestContext } from './helpers';
+import { BACKENDS, createTable, rejection, startDynamo, uniqueName, type DynamoTestContext } from './helpers';
 
-describe('DynamoDB tables', () => {
+for (const backend of BACKENDS) describe(`DynamoDB tables (${backend})`, () => {
   let t: DynamoTestContext;
   before(async () => {
-    t = await startDynamo();
+    t = await startDynamo({ backend });
   });
   after(() => t?.nimbus.close());
 

@@ -7,13 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { createTable, rejection, startDynamo, type DynamoTestContext } from './helpers';
+import { BACKENDS, createTable, rejection, startDynamo, type DynamoTestContext } from './helpers';
 
-describe('DynamoDB transactions', () => {
+for (const backend of BACKENDS) describe(`DynamoDB transactions (${backend})`, () => {
   let t: DynamoTestContext;
   let TableName: string;
   before(async () => {
-    t = await startDynamo();
+    t = await startDynamo({ backend });
     TableName = await createTable(t.ddb, { hashOnly: true });
   });
   after(() => t?.nimbus.close());
