@@ -7,6 +7,7 @@ export type PlatformErrorCode =
   | 'ERR_APP_NOT_FOUND'
   | 'ERR_APP_INVALID'
   | 'ERR_APP_VARIABLE'
+  | 'ERR_APP_DEPLOY'
   | 'ERR_HANDLER_NOT_FOUND'
   | 'ERR_BUILD_FAILED'
   | 'ERR_ROUTE_CONFLICT'

@@ -20,6 +20,11 @@ export const LAMBDA_API_APP = 'lambda-api';
 export class PlatformLambdaBackend implements LambdaBackend {
   constructor(private readonly platform: Platform) {}
 
+  /** CreateEventSourceMapping and friends act on the platform's pollers. */
+  get eventSourceMappings(): Platform['esm'] {
+    return this.platform.esm;
+  }
+
   get region(): string {
     return this.platform.opts.region;
   }

@@ -23,11 +23,17 @@ import { Meter } from './observe/metering';
 import { RuntimeManager } from './runtime/manager';
 import { prepareFunction, type PrepareContext } from './runtime/prepare';
 import { openStore } from './store/open';
-import type { AppRecord, Store } from './store/types';
+import { TRIGGERS_MIGRATIONS } from './store/triggers-migrations';
+import { TriggersRepo } from './store/triggers-repo';
+import type { AppDeployment, AppRecord, Store } from './store/types';
+import { reconcileResources, resolveStackTemplates, type DeployedResource, type ResolvedStackTemplates, type ResourceProvider } from './app/cloudformation/reconcile';
+import { EventSourceMappings, type EventSourceMappingsOptions } from './triggers/event-source-mappings';
+import type { CreateMappingInput } from './triggers/types';
 import { ControlApi } from './control/control-api';
 import { AwsEndpoint, Credentials, attachAwsEndpoint } from './aws';
 import { lambdaService } from './services/lambda/service';
-import { DynamoEngine, DynamoMaintenance, dynamoDbService, dynamoStreamsService, type MaintenanceOptions } from './services/dynamodb';
+import { DynamoEngine, DynamoMaintenance, dynamoDbService, dynamoStreamSource, dynamoStreamsService, type MaintenanceOptions } from './services/dynamodb';
+import { dynamoTableProvider } from './platform-resources';
 import { PlatformLambdaBackend } from './platform-lambda';
 
 export const ACCOUNT_ID = '000000000000';
@@ -76,6 +82,8 @@ export interface PlatformOptions {
   scaleOutWaitMs?: number;
   /** DynamoDB background duties (TTL sweep interval...), mostly for tests. */
   dynamodb?: MaintenanceOptions;
+  /** Event source mapping pollers (retry backoff, scan interval...), mostly for tests. */
+  triggers?: Partial<Pick<EventSourceMappingsOptions, 'leaseMs' | 'scanIntervalMs' | 'idlePollMs' | 'retry' | 'closeTimeoutMs'>>;
 }
 
 export interface DeployOptions {
@@ -94,7 +102,7 @@ export interface DeployResult {
 
 export class Platform {
   private constructor(
-    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures' | 'initTimeoutMs' | 'dynamodb'>> & { adminToken: string },
+    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures' | 'initTimeoutMs' | 'dynamodb' | 'triggers'>> & { adminToken: string },
     readonly store: Store,
     readonly runtime: RuntimeManager,
     readonly engine: InvokeEngine,
@@ -113,6 +121,10 @@ export class Platform {
   /** The DynamoDB service's engine (tables, items, streams). */
   dynamodb!: DynamoEngine;
   private dynamoMaintenance: DynamoMaintenance | null = null;
+  /** Event source mappings (stream pollers): from apps' `stream` events and the Lambda API. */
+  esm!: EventSourceMappings;
+  /** CloudFormation resource types Nimbus can deploy, by type. */
+  private providers = new Map<string, ResourceProvider>();
 
   /** What is deployed, per function: its spec, app and code identity. */
   private readonly fns = new Map<string, DeployedFunction>();
@@ -149,7 +161,7 @@ export class Platform {
       scaleOutWaitMs: o.scaleOutWaitMs ?? 10,
       adminToken: o.adminToken ?? readOrCreateToken(dataDir),
     };
-    const store = await openStore({ url: o.store ?? path.join(dataDir, 'nimbus.db') });
+    const store = await openStore({ url: o.store ?? path.join(dataDir, 'nimbus.db'), migrations: TRIGGERS_MIGRATIONS });
     const sdkDir = linkSdks(dataDir);
     const logs = new LogHub(store, opts.flushIntervalMs);
     const meter = new Meter(store, opts.flushIntervalMs);
@@ -184,6 +196,15 @@ export class Platform {
     });
     platform.dynamodb = new DynamoEngine(store.documents, opts.region, ACCOUNT_ID);
     platform.dynamoMaintenance = new DynamoMaintenance(platform.dynamodb, o.dynamodb);
+    platform.providers.set('AWS::DynamoDB::Table', dynamoTableProvider(platform.dynamodb));
+    platform.esm = new EventSourceMappings({
+      repo: new TriggersRepo(store.db),
+      invoker: engine,
+      sources: [dynamoStreamSource(platform.dynamodb)],
+      nodeId: `node-${crypto.randomUUID()}`,
+      log: (m) => console.error(`nimbus: ${m}`),
+      ...o.triggers,
+    });
     platform.aws = new AwsEndpoint({
       // DynamoDB Streams before DynamoDB: they share the signing name, and the
       // later registration is the one a request without X-Amz-Target reaches.
@@ -202,6 +223,7 @@ export class Platform {
       await platform.restoreDeployed();
       platform.async.start();
       platform.dynamoMaintenance.start();
+      await platform.esm.start();
     } catch (e) {
       await platform.close();
       throw e;
@@ -246,10 +268,42 @@ export class Platform {
     const name = `${stack.service}-${stack.stage}`;
     const prev = await this.store.apps.get(name);
     const version = (prev?.version ?? 0) + 1;
+    const warnings = [...stack.warnings];
+    // Resources first (CloudFormation order): functions' environments and
+    // stream events refer to them.
+    const rec = await reconcileResources({
+      stack,
+      previous: (prev?.deployment?.resources ?? []) as DeployedResource[],
+      providers: this.providers,
+      pseudo: { region: this.opts.region, accountId: ACCOUNT_ID, stackName: stack.stackName ?? name },
+      warn: (m) => warnings.push(m),
+    });
+    const deployment: AppDeployment = { resources: rec.resources, mappings: prev?.deployment?.mappings ?? [], outputs: {} };
+    try {
+      const resolved = resolveStackTemplates(stack, rec.resolve);
+      deployment.outputs = resolved.outputs;
+      const changed = await this.applyFunctions(name, stack, resolved, version, o);
+      deployment.mappings = await this.reconcileMappings(name, stack, resolved, prev?.deployment?.mappings ?? []);
+      const app: AppRecord = { name, stack, version, deployedAt: Date.now(), deployment };
+      await this.store.apps.put(app);
+      return { app, warnings, changed };
+    } catch (e) {
+      // Keep what the resources are now, so the next deploy reconciles from
+      // there instead of creating them again.
+      const keep: AppRecord = prev ? { ...prev, deployment } : { name, stack: { ...stack, functions: [], routes: [], eventSourceMappings: [] }, version, deployedAt: Date.now(), deployment };
+      await this.store.apps.put(keep).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Functions and routes of one app: new versions for changed specs, removed ones deleted. Returns the changed names. */
+  private async applyFunctions(name: string, stack: Stack, resolved: ResolvedStackTemplates, version: number, o: { codeChanged?: boolean; code?: Record<string, CodeInfo> }): Promise<string[]> {
     const changed: string[] = [];
     const now = Date.now();
     const next: { spec: FunctionSpec; deployed: DeployedFunction; config: FunctionConfig }[] = [];
-    for (const spec of stack.functions) {
+    for (const declared of stack.functions) {
+      // The environment with CloudFormation references resolved (table names, ARNs...).
+      const spec: FunctionSpec = { ...declared, environment: resolved.environments[declared.name] ?? declared.environment };
       const fingerprint = JSON.stringify(spec);
       const old = this.fns.get(spec.name);
       const isChanged = o.codeChanged === true || old?.fingerprint !== fingerprint || o.code?.[spec.name] !== undefined;
@@ -259,9 +313,7 @@ export class Platform {
       next.push({ spec, config, deployed: { spec, appName: name, fingerprint, version: fnVersion, updatedAt: isChanged || !old ? now : old.updatedAt, code } });
       if (isChanged) changed.push(spec.name);
     }
-    const app: AppRecord = { name, stack, version, deployedAt: now };
     const before = new Set((await this.store.functions.list(name)).map((f) => f.name));
-    await this.store.apps.put(app);
     for (const { spec, deployed } of next) {
       await this.store.functions.put({ name: spec.name, appName: name, spec, version: deployed.version, updatedAt: deployed.updatedAt });
       before.delete(spec.name);
@@ -273,7 +325,55 @@ export class Platform {
     }
     this.apis.set(name, { id: apiId(name), name, stage: stack.stage, routes: stack.routes, httpApiCors: stack.httpApi.cors });
     this.gateway.setApis([...this.apis.values()]);
-    return { app, warnings: stack.warnings, changed };
+    return changed;
+  }
+
+  /**
+   * The app's `stream` events as event source mappings: one per function and
+   * source, with a UUID derived from both so redeploys find it again (and keep
+   * its position); those no longer declared are deleted. Returns their UUIDs.
+   */
+  private async reconcileMappings(app: string, stack: Stack, resolved: ResolvedStackTemplates, previous: readonly string[]): Promise<string[]> {
+    const keep: string[] = [];
+    for (const m of resolved.eventSourceMappings) {
+      const uuid = stableUuid(`${app}\0${m.functionName}\0${m.sourceArn}`);
+      const where = `${stack.definitionFile}: functions.${stack.functions.find((f) => f.name === m.functionName)?.key ?? m.functionName}.events (stream ${m.sourceArn})`;
+      const input: CreateMappingInput = {
+        uuid,
+        functionName: m.functionName,
+        functionArn: this.functionArn(m.functionName),
+        eventSourceArn: m.sourceArn,
+        startingPosition: m.startingPosition,
+        startingPositionTimestamp: m.startingPositionTimestamp === null ? null : m.startingPositionTimestamp * 1000,
+        enabled: m.enabled,
+        batchSize: m.batchSize,
+        maximumBatchingWindowInSeconds: m.maximumBatchingWindowInSeconds,
+        maximumRetryAttempts: m.maximumRetryAttempts,
+        bisectBatchOnFunctionError: m.bisectBatchOnFunctionError,
+        maximumRecordAgeInSeconds: m.maximumRecordAgeInSeconds,
+        parallelizationFactor: m.parallelizationFactor,
+        functionResponseTypes: m.functionResponseTypes as CreateMappingInput['functionResponseTypes'],
+        filterPatterns: m.filterPatterns.map((p) => JSON.stringify(p)),
+        onFailureDestination: m.onFailure,
+        tumblingWindowInSeconds: m.tumblingWindowInSeconds,
+      };
+      try {
+        const existing = await this.esm.get(uuid);
+        if (!existing) {
+          const r = await this.esm.create(input);
+          if ('conflict' in r) throw new Error(`a mapping of this function and stream already exists (${JSON.stringify(r.conflict)})`);
+        } else {
+          const { uuid: _u, functionArn: _a, eventSourceArn: _s, startingPosition: _p, startingPositionTimestamp: _t, ...updatable } = input;
+          const same = (Object.keys(updatable) as (keyof typeof updatable)[]).every((k) => JSON.stringify(updatable[k]) === JSON.stringify(k === 'enabled' ? existing.state !== 'Disabled' && existing.state !== 'Disabling' : (existing as unknown as Record<string, unknown>)[k]));
+          if (!same) await this.esm.update(uuid, updatable);
+        }
+      } catch (e) {
+        throw new PlatformError('ERR_APP_DEPLOY', `${where}: ${(e as Error).message}`, { cause: e });
+      }
+      keep.push(uuid);
+    }
+    for (const uuid of previous) if (!keep.includes(uuid)) await this.esm.delete(uuid);
+    return keep;
   }
 
   private async forget(fn: string): Promise<void> {
@@ -326,7 +426,18 @@ export class Platform {
     return this.serialized(async () => {
       const app = await this.store.apps.get(name);
       if (!app) return false;
+      for (const uuid of app.deployment?.mappings ?? []) await this.esm.delete(uuid);
       for (const f of await this.store.functions.list(name)) await this.forget(f.name);
+      // Resources go too, except those whose DeletionPolicy retains them.
+      if (app.deployment?.resources.length) {
+        await reconcileResources({
+          stack: { ...app.stack, resources: [], outputs: [], eventSourceMappings: [] },
+          previous: app.deployment.resources as DeployedResource[],
+          providers: this.providers,
+          pseudo: { region: this.opts.region, accountId: ACCOUNT_ID, stackName: app.stack.stackName ?? name },
+          warn: (m) => console.error(`nimbus: ${m}`),
+        });
+      }
       await this.store.apps.delete(name);
       this.apis.delete(name);
       this.gateway.setApis([...this.apis.values()]);
@@ -364,6 +475,7 @@ export class Platform {
     this.awsServer.closeAllConnections();
     await Promise.all([closeServer(this.httpServer), closeServer(this.awsServer)]);
     await this.async?.stop();
+    await this.esm?.close();
     await this.dynamoMaintenance?.close();
     await this.runtime.close();
     await Promise.all([this.logs.flush(), this.meter.flush()]);
@@ -385,6 +497,15 @@ export interface DeployedFunction {
   version: number;
   updatedAt: number;
   code: CodeInfo;
+}
+
+/** A UUID (version-5 layout) derived from a name: the same name, the same UUID. */
+function stableUuid(name: string): string {
+  const h = crypto.createHash('sha256').update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 export function apiId(appName: string): string {

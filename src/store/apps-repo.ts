@@ -1,15 +1,16 @@
 import type { Db } from './db';
 import { compareNames } from './repo-utils';
-import type { AppRecord, Store } from './types';
+import type { AppDeployment, AppRecord, Store } from './types';
 
 interface AppRow {
   name: string;
   stack: string;
   version: number;
   deployed_at: number;
+  deployment: string | null;
 }
 
-const COLUMNS = 'name, stack, version, deployed_at';
+const COLUMNS = 'name, stack, version, deployed_at, deployment';
 
 /** Classes cannot implement an indexed access type directly. */
 type AppsApi = Store['apps'];
@@ -19,9 +20,9 @@ export class AppsRepo implements AppsApi {
 
   async put(app: AppRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO apps (${COLUMNS}) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET stack = excluded.stack, version = excluded.version, deployed_at = excluded.deployed_at`,
-      [app.name, JSON.stringify(app.stack), app.version, app.deployedAt],
+      `INSERT INTO apps (${COLUMNS}) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET stack = excluded.stack, version = excluded.version, deployed_at = excluded.deployed_at, deployment = excluded.deployment`,
+      [app.name, JSON.stringify(app.stack), app.version, app.deployedAt, app.deployment ? JSON.stringify(app.deployment) : null],
     );
   }
 
@@ -43,5 +44,7 @@ export class AppsRepo implements AppsApi {
 }
 
 function toApp(r: AppRow): AppRecord {
-  return { name: r.name, stack: JSON.parse(r.stack) as AppRecord['stack'], version: Number(r.version), deployedAt: Number(r.deployed_at) };
+  const app: AppRecord = { name: r.name, stack: JSON.parse(r.stack) as AppRecord['stack'], version: Number(r.version), deployedAt: Number(r.deployed_at) };
+  if (r.deployment) app.deployment = JSON.parse(r.deployment) as AppDeployment;
+  return app;
 }

@@ -136,4 +136,11 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queue_items_claim ON queue_items (queue, available_at, seq);
     `,
   },
+  {
+    module: 'core',
+    version: 2,
+    name: "apps: what a deploy made besides functions (resources, mappings, outputs)",
+    sqlite: 'ALTER TABLE apps ADD COLUMN deployment TEXT;',
+    postgres: 'ALTER TABLE apps ADD COLUMN deployment TEXT;',
+  },
 ];

@@ -15,6 +15,16 @@ export interface AppRecord {
   /** Monotonic per app, starting at 1; bumped on every deploy. */
   version: number;
   deployedAt: number; // epoch ms
+  /** What the last deploy made besides functions: resources, mappings, outputs. Absent before the first deploy that had any. */
+  deployment?: AppDeployment;
+}
+
+/** The deployed state of an app's CloudFormation resources (app/cloudformation/reconcile.ts DeployedResource, kept as JSON). */
+export interface AppDeployment {
+  resources: { logicalId: string; type: string; physicalId: string; properties: unknown; attributes: Record<string, unknown>; deletionPolicy: string }[];
+  /** UUIDs of the event source mappings this app's `stream` events made. */
+  mappings: string[];
+  outputs: Record<string, string>;
 }
 
 /** A deployed function, as the runtime needs it. */

@@ -16,6 +16,7 @@ describe('loadApp: valid apps', () => {
     const stack = await loadApp(dir, { env: {} });
     const expected: Stack = {
       service: 'minimal',
+      stackName: 'minimal-dev',
       stage: 'dev',
       region: 'us-east-1',
       appDir: dir,
@@ -32,11 +33,15 @@ describe('loadApp: valid apps', () => {
           reservedConcurrency: null,
           provisionedConcurrency: null,
           codeDir: dir,
+          iamStatements: [],
         },
       ],
       routes: [],
       httpApi: { cors: null },
       warnings: [],
+      resources: [],
+      outputs: [],
+      eventSourceMappings: [],
     };
     assert.deepEqual(stack, expected);
   });
@@ -56,7 +61,8 @@ describe('loadApp: valid apps', () => {
     assert.equal(stack.stage, 'prod');
     assert.equal(stack.region, 'eu-west-1');
     const providerEnv = { LOG_LEVEL: 'info', SHARED: 'from-provider', RETRIES: '3', VERBOSE: 'false' };
-    assert.deepEqual(stack.functions, [
+    assert.ok(stack.functions.every((f) => Array.isArray(f.iamStatements) && f.iamStatements.length === 0));
+    assert.deepEqual(stack.functions.map(({ iamStatements: _, ...f }) => f), [
       {
         key: 'createUser',
         name: 'users-api-prod-createUser',

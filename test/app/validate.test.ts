@@ -225,9 +225,7 @@ layers:
     assert.deepEqual(stack.warnings, [
       'layers is not supported yet and is ignored',
       'plugins are not run by Nimbus and are ignored: serverless-offline, serverless-esbuild',
-      'resources are not supported yet and are ignored: resources.Resources.Table, resources.Outputs.TableName',
       'frameworkVersion "2" does not include Serverless Framework v3; Nimbus follows v3 semantics',
-      'provider.iam is not supported yet and is ignored (permissions are not enforced)',
       'provider.tracing is not supported yet and is ignored',
       'provider.httpApi.authorizers is not supported yet and is ignored',
       'provider.httpApi.payload "1.0" is not supported yet and is ignored (HTTP API events use payload format 2.0)',
@@ -264,13 +262,13 @@ layers:
     ]);
   });
 
-  it('environment values that are CloudFormation intrinsics are left unset', async () => {
-    const stack = await loadYaml(fn('    environment:\n      TABLE: !Ref UsersTable\n      ARN: !GetAtt Queue.Arn\n      PLAIN: x\n'));
-    assert.deepEqual(stack.functions[0].environment, { PLAIN: 'x' });
-    assert.deepEqual(stack.warnings, [
-      'functions.hello.environment.TABLE uses the CloudFormation intrinsic Ref, which is not resolved yet; the variable is not set',
-      'functions.hello.environment.ARN uses the CloudFormation intrinsic Fn::GetAtt, which is not resolved yet; the variable is not set',
-    ]);
+  it('environment values that are CloudFormation intrinsics: resolved when they can be, templates when they need resources', async () => {
+    const resources = 'resources:\n  Resources:\n    UsersTable:\n      Type: AWS::DynamoDB::Table\n    Queue:\n      Type: AWS::SQS::Queue\n';
+    const stack = await loadYaml(fn("    environment:\n      TABLE: !Ref UsersTable\n      ARN: !GetAtt Queue.Arn\n      REGION: !Sub '${AWS::Region}-x'\n      PLAIN: x\n") + resources);
+    assert.deepEqual(stack.functions[0].environment, { REGION: 'us-east-1-x', PLAIN: 'x' });
+    assert.deepEqual(stack.functions[0].environmentTemplates, { TABLE: { Ref: 'UsersTable' }, ARN: { 'Fn::GetAtt': ['Queue', 'Arn'] } });
+    assert.deepEqual(stack.warnings, []);
+    await rejectsWith(loadYaml(fn('    environment:\n      TABLE: !Ref UsersTabel\n') + resources), 'ERR_APP_INVALID', 'serverless.yml: functions.hello.environment.TABLE.Ref references UsersTabel, which is not a resource');
   });
 });
 
@@ -279,7 +277,8 @@ describe('validation: list forms the framework merges', () => {
     const yaml = 'service: svc\nprovider:\n  name: aws\nfunctions:\n  - ${file(./a.yml)}\n  - b:\n      handler: b.main\nresources:\n  - Resources:\n      T:\n        Type: AWS::SQS::Queue\n';
     const stack = await loadYaml(yaml, {}, { 'a.yml': 'a:\n  handler: a.main\n' });
     assert.deepEqual(stack.functions.map((f) => f.name), ['svc-dev-a', 'svc-dev-b']);
-    assert.deepEqual(stack.warnings, ['resources are not supported yet and are ignored: resources.Resources.T']);
+    assert.deepEqual(stack.warnings, []);
+    assert.deepEqual(stack.resources?.map((r) => r.logicalId), ['T']);
     await rejectsWith(loadYaml('service: svc\nprovider:\n  name: aws\nfunctions:\n  - nope\n'), 'ERR_APP_INVALID', 'functions[0] must be a mapping');
   });
 });

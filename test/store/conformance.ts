@@ -319,8 +319,11 @@ export function storeConformance(name: string, open: () => Promise<Store>, opts:
         const again = await open();
         try {
           const db = dbOf(again);
-          const rows = await db.all<{ module: string; version: number }>('SELECT module, version FROM nimbus_migrations WHERE module = ?', ['core']);
-          assert.deepEqual(rows, [{ module: 'core', version: 1 }]);
+          const rows = await db.all<{ module: string; version: number }>('SELECT module, version FROM nimbus_migrations WHERE module = ? ORDER BY version', ['core']);
+          assert.deepEqual(rows, [
+            { module: 'core', version: 1 },
+            { module: 'core', version: 2 },
+          ]);
         } finally {
           await again.close();
         }

@@ -1,12 +1,18 @@
 /**
  * Checked definition -> Stack: deployed names, defaults, merged environments, routes
- * with their CORS, and the checks that span functions (duplicate names and routes).
+ * with their CORS, the checks that span functions (duplicate names and routes), the
+ * `resources` template, stream event source mappings and the role's IAM statements.
+ * Intrinsics resolve here as far as the definition allows; the rest waits for deploy.
  */
-import type { FunctionSpec, HttpRoute, Stack } from '../stack';
-import { type DefinitionContext, keyPathString } from './context';
+import { isResolved } from '../cloudformation/intrinsics';
+import { type CompiledTemplate, compileTemplate } from '../cloudformation/resources';
+import type { EventSourceMappingSpec, FunctionSpec, HttpRoute, IamStatement, JsonValue, Stack } from '../stack';
+import { type DefinitionContext, type KeyPath, keyPathString } from './context';
 import { httpApiCors, mergeHttpCors } from './cors';
 import type { HttpEventDefinition } from './http-events';
-import type { ServerlessDefinition } from './validate';
+import type { IamStatementDefinition } from './iam';
+import type { StreamEventDefinition } from './stream-events';
+import type { FunctionDefinition, ServerlessDefinition } from './validate';
 
 /** Nimbus' account id (the one AWS's local tooling uses). */
 const ACCOUNT_ID = '000000000000';
@@ -41,10 +47,25 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
     ctx.invalid(['provider', 'stage'], 'must contain only letters, digits, hyphens and underscores when there are http events (API Gateway stage names)', { value: stage });
   }
 
+  const deployedName = (fd: FunctionDefinition): string => fd.name ?? `${def.service}-${stage}-${fd.key}`;
+  // The framework names the CloudFormation stack `<service>-<stage>` (naming.js getStackName) unless provider.stackName.
+  const stackName = provider.stackName ?? `${def.service}-${stage}`;
+  const template = compileTemplate(ctx, def.resources, {
+    region,
+    accountId: ACCOUNT_ID,
+    stackName,
+    service: def.service,
+    stage,
+    functions: def.functions.map((fd) => ({ key: fd.key, name: deployedName(fd) })),
+  });
+  const providerEnv = resolveEnvironment(ctx, template, ['provider', 'environment'], provider.environment, provider.environmentTemplates);
+  const iamStatements = provider.iamStatements.map((st) => compileStatement(template, st));
+  const eventSourceMappings: EventSourceMappingSpec[] = [];
+
   const functions: FunctionSpec[] = [];
   const names = new Map<string, string>();
   for (const fd of def.functions) {
-    const name = fd.name ?? `${def.service}-${stage}-${fd.key}`;
+    const name = deployedName(fd);
     if (!FUNCTION_NAME_RE.test(name)) {
       const reason = fd.name === null ? `gives the deployed name ${JSON.stringify(name)}, which` : 'name';
       ctx.invalid(fd.name === null ? fd.keys : [...fd.keys, 'name'], `${reason} must be 1-64 letters, digits, hyphens or underscores (Lambda's rule)`, fd.name === null ? undefined : { value: fd.name });
@@ -53,7 +74,10 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
     if (other !== undefined) ctx.invalid(fd.keys, `has the deployed name ${JSON.stringify(name)}, which functions.${other} already has`);
     names.set(name, fd.key);
 
-    const environment = { ...provider.environment, ...fd.environment };
+    const own = resolveEnvironment(ctx, template, [...fd.keys, 'environment'], fd.environment, fd.environmentTemplates);
+    // The function's own value wins over the provider's, whichever of them is a template.
+    const environment = { ...omit(providerEnv.environment, own.templates), ...own.environment };
+    const environmentTemplates = { ...omit(providerEnv.templates, own.environment), ...own.templates };
     const size = Object.entries(environment).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     if (size > ENV_LIMIT_BYTES) {
       ctx.invalid([...fd.keys, 'environment'], `is ${size} bytes with provider.environment, over Lambda's 4 KB limit for environment variables`);
@@ -73,7 +97,9 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
       reservedConcurrency: fd.reservedConcurrency,
       provisionedConcurrency: fd.provisionedConcurrency,
       codeDir: opts.appDir,
+      iamStatements: structuredClone(iamStatements),
     };
+    if (Object.keys(environmentTemplates).length > 0) spec.environmentTemplates = environmentTemplates;
     if (fd.description !== null) spec.description = fd.description;
     if (fd.maximumRetryAttempts !== null || fd.maximumEventAge !== null || fd.destinations.onSuccess !== null || fd.destinations.onFailure !== null) {
       spec.eventInvoke = {
@@ -87,6 +113,7 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
     functions.push(spec);
 
     warnTimeouts(ctx, fd.keys, fd.timeout !== null, spec.timeout, fd.events);
+    for (const ev of fd.streams) eventSourceMappings.push(compileStream(ctx, template, ev, name));
   }
 
   // Destinations may name a function of this service by its key (the framework's shorthand).
@@ -137,6 +164,83 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
       ),
     },
     warnings: ctx.warnings,
+    stackName,
+    resources: template.resources,
+    outputs: template.outputs,
+    eventSourceMappings,
+  };
+}
+
+function omit<T>(obj: Record<string, T>, keys: Record<string, unknown>): Record<string, T> {
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => !(k in keys)));
+}
+
+/**
+ * Environment templates -> plain values where they resolve at compile time (pseudo
+ * parameters, literals, function ids), templates where they need resources.
+ */
+function resolveEnvironment(
+  ctx: DefinitionContext,
+  template: CompiledTemplate,
+  keys: KeyPath,
+  plain: Record<string, string>,
+  raw: Record<string, unknown>,
+): { environment: Record<string, string>; templates: Record<string, JsonValue> } {
+  const environment = { ...plain };
+  const templates: Record<string, JsonValue> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const k = [...keys, name];
+    const r = template.resolve(value as JsonValue, k, 'keep');
+    if (r.unmodelled.length > 0) {
+      ctx.warn(`${keyPathString(k)} references ${r.unmodelled.join(', ')}, which Nimbus does not model yet; the variable is not set`);
+      continue;
+    }
+    if (r.value === null) continue; // AWS::NoValue: not set
+    if (!isResolved(r.value)) templates[name] = r.value;
+    else if (typeof r.value === 'string' || typeof r.value === 'number' || typeof r.value === 'boolean') environment[name] = String(r.value);
+    else ctx.invalid(k, 'must resolve to a string, number or boolean', { value: r.value });
+  }
+  return { environment, templates };
+}
+
+function compileStatement(template: CompiledTemplate, st: IamStatementDefinition): IamStatement {
+  const list = (values: unknown[], name: string): JsonValue[] =>
+    values.map((v, i) => template.resolve(v as JsonValue, [...st.keys, name, i], 'keep').value);
+  const out: IamStatement = { Effect: st.Effect, Action: [...st.Action], Resource: list(st.Resource, 'Resource') };
+  if (st.NotAction) out.NotAction = [...st.NotAction];
+  if (st.NotResource) out.NotResource = list(st.NotResource, 'NotResource');
+  if (st.Condition) out.Condition = template.resolve(st.Condition as JsonValue, [...st.keys, 'Condition'], 'keep').value;
+  if (st.Sid !== undefined) out.Sid = st.Sid;
+  return out;
+}
+
+function compileStream(ctx: DefinitionContext, template: CompiledTemplate, ev: StreamEventDefinition, functionName: string): EventSourceMappingSpec {
+  const arnKeys = ev.arnKeys;
+  const sourceArn = template.resolve(ev.arn as JsonValue, arnKeys).value;
+  if (isResolved(sourceArn)) {
+    const service = typeof sourceArn === 'string' ? sourceArn.split(':')[2] : undefined;
+    if (typeof sourceArn !== 'string' || !sourceArn.startsWith('arn:') || service !== ev.kind) {
+      ctx.invalid(arnKeys, `must resolve to a ${ev.kind === 'dynamodb' ? 'DynamoDB' : 'Kinesis'} stream ARN`, { value: sourceArn });
+    }
+  }
+  const onFailure = ev.onFailure === null ? null : template.resolve(ev.onFailure as JsonValue, [...ev.keys, 'destinations', 'onFailure']).value;
+  return {
+    functionName,
+    sourceArn,
+    kind: ev.kind,
+    batchSize: ev.batchSize,
+    maximumBatchingWindowInSeconds: ev.maximumBatchingWindowInSeconds,
+    startingPosition: ev.startingPosition,
+    startingPositionTimestamp: ev.startingPositionTimestamp,
+    enabled: ev.enabled,
+    maximumRetryAttempts: ev.maximumRetryAttempts,
+    bisectBatchOnFunctionError: ev.bisectBatchOnFunctionError,
+    maximumRecordAgeInSeconds: ev.maximumRecordAgeInSeconds,
+    parallelizationFactor: ev.parallelizationFactor,
+    functionResponseTypes: [...ev.functionResponseTypes],
+    filterPatterns: ev.filterPatterns.map((p) => structuredClone(p) as JsonValue),
+    onFailure,
+    tumblingWindowInSeconds: ev.tumblingWindowInSeconds,
   };
 }
 

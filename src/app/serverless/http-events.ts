@@ -13,6 +13,7 @@ import { type DefinitionContext, isPlainObject, type KeyPath, keyPathString } fr
 import { HTTP_CORS_DEFAULT_HEADERS, type HttpCorsInput } from './cors';
 import { checkKeys } from './keys';
 import { EVENT_TYPES, HTTP_API_EVENT_KEYS, HTTP_CORS_KEYS, HTTP_EVENT_KEYS } from './schema';
+import { readStreamEvent, type StreamEventDefinition } from './stream-events';
 import { readInteger } from './values';
 
 export interface HttpEventDefinition {
@@ -32,10 +33,17 @@ export interface HttpEventDefinition {
 export const HTTP_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE'];
 const METHOD_LIST = `${HTTP_METHODS.join(', ')}, ANY or *`;
 
-/** Reads `functions.<key>.events`, keeping the HTTP ones and warning about the rest. */
-export function readEvents(ctx: DefinitionContext, fnKeys: KeyPath, raw: unknown): HttpEventDefinition[] {
+/** The events of one function Nimbus compiles. */
+export interface FunctionEvents {
+  http: HttpEventDefinition[];
+  streams: StreamEventDefinition[];
+}
+
+/** Reads `functions.<key>.events`, keeping the HTTP and stream ones and warning about the rest. */
+export function readEvents(ctx: DefinitionContext, fnKeys: KeyPath, raw: unknown): FunctionEvents {
   const keys = [...fnKeys, 'events'];
-  if (raw === undefined || raw === null) return [];
+  const streams: StreamEventDefinition[] = [];
+  if (raw === undefined || raw === null) return { http: [], streams };
   if (!Array.isArray(raw)) ctx.invalid(keys, 'must be a list of events', { value: raw });
   const out: HttpEventDefinition[] = [];
   raw.forEach((item, i) => {
@@ -49,10 +57,11 @@ export function readEvents(ctx: DefinitionContext, fnKeys: KeyPath, raw: unknown
     const rule = EVENT_TYPES[type];
     if (type === 'http') out.push(readHttpEvent(ctx, eventKeys, value));
     else if (type === 'httpApi') out.push(readHttpApiEvent(ctx, eventKeys, value));
+    else if (type === 'stream') streams.push(readStreamEvent(ctx, eventKeys, value));
     else if (rule === undefined) ctx.warn(`${keyPathString(eventKeys)} is not a Serverless Framework v3 event type and is ignored`);
     else ctx.warn(`${keyPathString(eventKeys)} is not supported yet and is ignored`);
   });
-  return out;
+  return { http: out, streams };
 }
 
 function readMethod(ctx: DefinitionContext, keys: KeyPath, raw: unknown): string {

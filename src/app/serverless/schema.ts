@@ -19,28 +19,26 @@ export type KeyTable = Readonly<Record<string, KeyRule>>;
 const all = (rule: KeyRule, keys: string[]): Record<string, KeyRule> => Object.fromEntries(keys.map((k) => [k, rule]));
 
 export const TOP_LEVEL_KEYS: KeyTable = {
-  ...all('supported', ['service', 'frameworkVersion', 'provider', 'functions', 'custom', 'useDotenv', 'params']),
+  ...all('supported', ['service', 'frameworkVersion', 'provider', 'functions', 'custom', 'useDotenv', 'params', 'resources']),
   ...all('ignored', [
     'package', 'configValidationMode', 'variablesResolutionMode', 'unresolvedVariablesNotificationMode',
     'deprecationNotificationMode', 'disabledDeprecations', 'org', 'app', 'console', 'dashboard', 'outputs',
     'enableLocalInstallationFallback',
   ]),
-  // plugins and resources get their own messages (see validate.ts).
-  ...all('unsupported', ['plugins', 'resources', 'layers']),
+  // plugins get their own message (see validate.ts).
+  ...all('unsupported', ['plugins', 'layers']),
 };
 
 export const PROVIDER_KEYS: KeyTable = {
-  ...all('supported', ['name', 'runtime', 'stage', 'region', 'environment', 'memorySize', 'timeout', 'httpApi']),
+  ...all('supported', ['name', 'runtime', 'stage', 'region', 'environment', 'memorySize', 'timeout', 'httpApi', 'stackName', 'iam', 'iamRoleStatements']),
   ...all('ignored', [
-    'deploymentBucket', 'deploymentPrefix', 'deploymentMethod', 'stackName', 'stackTags', 'stackPolicy',
+    'deploymentBucket', 'deploymentPrefix', 'deploymentMethod', 'stackTags', 'stackPolicy',
     'stackParameters', 'tags', 'notificationArns', 'rollbackConfiguration', 'disableRollback', 'cfnRole',
     'profile', 'lambdaHashingVersion', 'versionFunctions', 'logRetentionInDays', 'logDataProtectionPolicy',
     'kmsKeyArn', 'architecture', 'runtimeManagement', 'apiName', 'endpointType', 'websocketsApiName',
     'websocketsApiRouteSelectionExpression', 'websocketsDescription', 'description',
   ]),
-  ...all({ unsupported: 'permissions are not enforced' }, [
-    'iam', 'iamRoleStatements', 'iamManagedPolicies', 'role', 'rolePermissionsBoundary',
-  ]),
+  ...all({ unsupported: 'permissions are not enforced' }, ['iamManagedPolicies', 'role', 'rolePermissionsBoundary']),
   ...all('unsupported', [
     'vpc', 'vpcEndpointIds', 'layers', 'tracing', 'logs', 'apiGateway', 'apiKeys', 'usagePlan', 'resourcePolicy',
     'alb', 'ecr', 's3', 'cloudFront', 'eventBridge', 'websocket', 'kinesis',
@@ -76,9 +74,9 @@ export const FUNCTION_KEYS: KeyTable = {
 
 /** Event types of the framework v3's AWS provider. */
 export const EVENT_TYPES: KeyTable = {
-  ...all('supported', ['http', 'httpApi']),
+  ...all('supported', ['http', 'httpApi', 'stream']),
   ...all('unsupported', [
-    'websocket', 's3', 'schedule', 'sns', 'sqs', 'stream', 'msk', 'kafka', 'activemq', 'rabbitmq', 'alb',
+    'websocket', 's3', 'schedule', 'sns', 'sqs', 'msk', 'kafka', 'activemq', 'rabbitmq', 'alb',
     'alexaSkill', 'alexaSmartHome', 'iot', 'iotFleetProvisioning', 'cloudwatchEvent', 'cloudwatchLog',
     'cognitoUserPool', 'eventBridge', 'cloudFront',
   ]),
@@ -88,6 +86,29 @@ export const HTTP_EVENT_KEYS: KeyTable = {
   ...all('supported', ['path', 'method', 'cors', 'integration']),
   ...all('ignored', ['operationId']),
   ...all('unsupported', ['authorizer', 'private', 'request', 'response', 'async', 'connectionId', 'connectionType']),
+};
+
+/** framework v3 `stream` event keys (lib/plugins/aws/package/compile/events/stream.js). */
+export const STREAM_EVENT_KEYS: KeyTable = {
+  ...all('supported', [
+    'arn', 'type', 'batchSize', 'parallelizationFactor', 'startingPosition', 'startingPositionTimestamp', 'enabled',
+    'batchWindow', 'maximumRetryAttempts', 'bisectBatchOnFunctionError', 'maximumRecordAgeInSeconds',
+    'functionResponseType', 'destinations', 'tumblingWindowInSeconds', 'filterPatterns',
+  ]),
+  // Warned by stream-events.ts with a note.
+  consumer: 'supported',
+};
+
+/** provider.iam (framework v3 lib/plugins/aws/provider.js). */
+export const PROVIDER_IAM_KEYS: KeyTable = {
+  role: 'supported',
+  deploymentRole: 'ignored',
+};
+
+export const PROVIDER_IAM_ROLE_KEYS: KeyTable = {
+  statements: 'supported',
+  ...all('ignored', ['name', 'path', 'tags']),
+  ...all({ unsupported: 'permissions are not enforced' }, ['managedPolicies', 'permissionsBoundary']),
 };
 
 export const HTTP_CORS_KEYS: KeyTable = {

@@ -9,6 +9,8 @@ import { type DefinitionContext, isIntrinsic, isPlainObject, type KeyPath, keyPa
 import { type HttpApiCorsInput, readHttpApiCors } from './cors';
 import { admitsMajor } from './framework-version';
 import { type HttpEventDefinition, readEvents } from './http-events';
+import { type IamStatementDefinition, readIamStatements } from './iam';
+import type { StreamEventDefinition } from './stream-events';
 import { checkKeys } from './keys';
 import { FUNCTION_KEYS, PROVIDER_HTTP_API_KEYS, PROVIDER_KEYS, RESERVED_ENV_KEYS, TOP_LEVEL_KEYS } from './schema';
 import { isNodeRuntime, readInteger, readRuntime, readString } from './values';
@@ -27,7 +29,12 @@ export interface ProviderDefinition {
   memorySize: number | null;
   timeout: number | null;
   environment: Record<string, string>;
+  /** Environment values that are CloudFormation intrinsics (resolved in compile.ts). */
+  environmentTemplates: Record<string, unknown>;
   httpApiCors: HttpApiCorsInput;
+  /** provider.stackName, when set (AWS::StackName). */
+  stackName: string | null;
+  iamStatements: IamStatementDefinition[];
 }
 
 export interface FunctionDefinition {
@@ -39,10 +46,12 @@ export interface FunctionDefinition {
   memorySize: number | null;
   timeout: number | null;
   environment: Record<string, string>;
+  environmentTemplates: Record<string, unknown>;
   reservedConcurrency: number | null;
   provisionedConcurrency: number | null;
   description: string | null;
   events: HttpEventDefinition[];
+  streams: StreamEventDefinition[];
   maximumRetryAttempts: number | null;
   maximumEventAge: number | null;
   /** As written: a function key of this service or an ARN. */
@@ -55,6 +64,8 @@ export interface ServerlessDefinition {
   frameworkVersion: string | null;
   provider: ProviderDefinition;
   functions: FunctionDefinition[];
+  /** `resources` as written (a CloudFormation template fragment, or a list of them); compiled in compile.ts. */
+  resources: unknown;
 }
 
 const SERVICE_RE = /^[a-zA-Z][0-9a-zA-Z-]+$/;
@@ -66,9 +77,8 @@ export function validateDefinition(ctx: DefinitionContext, config: unknown): Ser
   if (config === null || config === undefined) ctx.invalid([], 'is empty');
   if (!isPlainObject(config)) ctx.invalid([], 'must be a mapping with service, provider and functions', { value: config });
 
-  checkKeys(ctx, [], config, TOP_LEVEL_KEYS, ['plugins', 'resources']);
+  checkKeys(ctx, [], config, TOP_LEVEL_KEYS, ['plugins']);
   warnPlugins(ctx, config.plugins);
-  warnResources(ctx, config.resources);
 
   const service = readService(ctx, config.service);
   const frameworkVersion = readFrameworkVersion(ctx, config.frameworkVersion);
@@ -77,7 +87,7 @@ export function validateDefinition(ctx: DefinitionContext, config: unknown): Ser
   }
   const provider = readProvider(ctx, config.provider);
   const functions = readFunctions(ctx, config.functions, provider);
-  return { service, frameworkVersion, provider, functions };
+  return { service, frameworkVersion, provider, functions, resources: config.resources };
 }
 
 function warnPlugins(ctx: DefinitionContext, raw: unknown): void {
@@ -85,19 +95,6 @@ function warnPlugins(ctx: DefinitionContext, raw: unknown): void {
   const list = Array.isArray(raw) ? raw : isPlainObject(raw) && Array.isArray(raw.modules) ? raw.modules : [];
   const names = list.filter((x): x is string => typeof x === 'string');
   ctx.warn(`plugins are not run by Nimbus and are ignored${names.length ? `: ${names.join(', ')}` : ''}`);
-}
-
-function warnResources(ctx: DefinitionContext, raw: unknown): void {
-  if (raw === undefined || raw === null) return;
-  const keys: string[] = [];
-  const merged = Array.isArray(raw) ? Object.assign({}, ...raw.filter(isPlainObject)) : raw;
-  if (isPlainObject(merged)) {
-    for (const [section, value] of Object.entries(merged)) {
-      if (isPlainObject(value)) for (const name of Object.keys(value)) keys.push(keyPathString(['resources', section, name]));
-      else keys.push(keyPathString(['resources', section]));
-    }
-  }
-  ctx.warn(`resources are not supported yet and are ignored${keys.length ? `: ${keys.join(', ')}` : ''}`);
 }
 
 function readService(ctx: DefinitionContext, raw: unknown): string {
@@ -164,8 +161,10 @@ function readProvider(ctx: DefinitionContext, raw: unknown): ProviderDefinition 
     runtime: raw.runtime === undefined || raw.runtime === null ? null : readRuntime(ctx, ['provider', 'runtime'], raw.runtime),
     memorySize: readMemorySize(ctx, ['provider', 'memorySize'], raw.memorySize),
     timeout: readTimeout(ctx, ['provider', 'timeout'], raw.timeout),
-    environment: readEnvironment(ctx, ['provider', 'environment'], raw.environment),
+    ...readEnvironmentAndTemplates(ctx, ['provider', 'environment'], raw.environment),
     httpApiCors,
+    stackName: readOptionalString(ctx, ['provider', 'stackName'], raw.stackName),
+    iamStatements: readIamStatements(ctx, raw),
   };
 }
 
@@ -179,23 +178,24 @@ function readTimeout(ctx: DefinitionContext, keys: KeyPath, raw: unknown): numbe
   return raw === undefined || raw === null ? null : readInteger(ctx, keys, raw, 1, 900);
 }
 
-export function readEnvironment(ctx: DefinitionContext, keys: KeyPath, raw: unknown): Record<string, string> {
-  if (raw === undefined || raw === null) return {};
+/** `environment`: plain values as strings; values that are CloudFormation intrinsics apart (resolved in compile.ts). */
+export function readEnvironmentAndTemplates(ctx: DefinitionContext, keys: KeyPath, raw: unknown): { environment: Record<string, string>; environmentTemplates: Record<string, unknown> } {
+  const environment: Record<string, string> = {};
+  const environmentTemplates: Record<string, unknown> = {};
+  if (raw === undefined || raw === null) return { environment, environmentTemplates };
   if (!isPlainObject(raw)) ctx.invalid(keys, 'must be a mapping of NAME: value', { value: raw });
-  const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     const k = [...keys, name];
     if (!ENV_KEY_RE.test(name)) {
       ctx.invalid(k, 'is not a valid Lambda environment variable name (a letter, then letters, digits or underscores; at least two characters)');
     }
     if (RESERVED_ENV_KEYS.has(name)) ctx.invalid(k, 'is reserved by Lambda and cannot be set');
-    if (typeof value === 'string') out[name] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') out[name] = String(value);
-    else if (isIntrinsic(value)) {
-      ctx.warn(`${keyPathString(k)} uses the CloudFormation intrinsic ${Object.keys(value)[0]}, which is not resolved yet; the variable is not set`);
-    } else ctx.invalid(k, 'must be a string, number or boolean', { value });
+    if (typeof value === 'string') environment[name] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') environment[name] = String(value);
+    else if (isIntrinsic(value)) environmentTemplates[name] = value;
+    else ctx.invalid(k, 'must be a string, number or boolean', { value });
   }
-  return out;
+  return { environment, environmentTemplates };
 }
 
 /** The framework also takes a list of mappings (e.g. `- ${file(./users.yml)}`), merged in order. */
@@ -229,6 +229,7 @@ function readFunction(ctx: DefinitionContext, key: string, raw: unknown, provide
   }
 
   const runtime = raw.runtime === undefined || raw.runtime === null ? (provider.runtime ?? DEFAULT_RUNTIME) : readRuntime(ctx, [...keys, 'runtime'], raw.runtime);
+  const events = readEvents(ctx, keys, raw.events);
 
   if (raw.handler === undefined || raw.handler === null) {
     ctx.invalid([...keys, 'handler'], raw.image !== undefined ? 'is required (container image functions are not supported yet)' : 'is required');
@@ -262,11 +263,12 @@ function readFunction(ctx: DefinitionContext, key: string, raw: unknown, provide
     runtime,
     memorySize: readMemorySize(ctx, [...keys, 'memorySize'], raw.memorySize),
     timeout: readTimeout(ctx, [...keys, 'timeout'], raw.timeout),
-    environment: readEnvironment(ctx, [...keys, 'environment'], raw.environment),
+    ...readEnvironmentAndTemplates(ctx, [...keys, 'environment'], raw.environment),
     reservedConcurrency,
     provisionedConcurrency: provisioned === 0 ? null : provisioned,
     description,
-    events: readEvents(ctx, keys, raw.events),
+    events: events.http,
+    streams: events.streams,
     // Lambda's limits for PutFunctionEventInvokeConfig.
     maximumRetryAttempts: raw.maximumRetryAttempts === undefined || raw.maximumRetryAttempts === null ? null : readInteger(ctx, [...keys, 'maximumRetryAttempts'], raw.maximumRetryAttempts, 0, 2),
     maximumEventAge: raw.maximumEventAge === undefined || raw.maximumEventAge === null ? null : readInteger(ctx, [...keys, 'maximumEventAge'], raw.maximumEventAge, 60, 21600),

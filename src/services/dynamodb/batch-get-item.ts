@@ -35,7 +35,7 @@ export function batchGetItem(engine: DynamoEngine): Operation<'BatchGetItem'> {
         const keys = r.Keys.map((k) => parseItem(k)!);
         total += keys.length;
         const legacy = attributesToGet(r.AttributesToGet, r.ProjectionExpression);
-        const expr = compileExpressions({ ProjectionExpression: r.ProjectionExpression, ExpressionAttributeNames: r.ExpressionAttributeNames });
+        const expr = compileExpressions({ operation: 'BatchGetItem', ProjectionExpression: r.ProjectionExpression, ExpressionAttributeNames: r.ExpressionAttributeNames });
         plans.push({ rawName, name: tableNameOf(rawName), keys, project: legacy ?? expr.project, request: r });
       }
       if (total > MAX_KEYS) throw validation('Too many items requested for the BatchGetItem call');

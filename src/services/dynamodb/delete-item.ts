@@ -41,7 +41,7 @@ export function deleteItem(engine: DynamoEngine): Operation<'DeleteItem'> {
       rejectLegacy(i, ['Expected', 'ConditionalOperator']);
       const key = parseItem(i.Key)!;
       const rv = checkReturnValues(i.ReturnValues, ['NONE', 'ALL_OLD']);
-      const expr = compileExpressions({
+      const expr = compileExpressions({ operation: 'DeleteItem',
         ConditionExpression: i.ConditionExpression,
         ExpressionAttributeNames: i.ExpressionAttributeNames,
         ExpressionAttributeValues: i.ExpressionAttributeValues as Record<string, unknown> | undefined,

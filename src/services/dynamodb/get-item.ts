@@ -39,7 +39,7 @@ export function getItem(engine: DynamoEngine): Operation<'GetItem'> {
     handler: async (i) => {
       const key = parseItem(i.Key)!;
       const legacy = attributesToGet(i.AttributesToGet, i.ProjectionExpression);
-      const expr = compileExpressions({ ProjectionExpression: i.ProjectionExpression, ExpressionAttributeNames: i.ExpressionAttributeNames });
+      const expr = compileExpressions({ operation: 'GetItem', ProjectionExpression: i.ProjectionExpression, ExpressionAttributeNames: i.ExpressionAttributeNames });
       const meta = await engine.table(tableNameOf(i.TableName));
       checkKey(meta, key);
       const item = await engine.getItem(meta, key);

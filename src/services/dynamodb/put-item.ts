@@ -43,7 +43,7 @@ export function putItem(engine: DynamoEngine): Operation<'PutItem'> {
       rejectLegacy(i, ['Expected', 'ConditionalOperator']);
       const item = parseItem(i.Item)!;
       const rv = checkReturnValues(i.ReturnValues, ['NONE', 'ALL_OLD']);
-      const expr = compileExpressions({
+      const expr = compileExpressions({ operation: 'PutItem',
         ConditionExpression: i.ConditionExpression,
         ExpressionAttributeNames: i.ExpressionAttributeNames,
         ExpressionAttributeValues: i.ExpressionAttributeValues as Record<string, unknown> | undefined,

@@ -48,7 +48,7 @@ export function query(engine: DynamoEngine): Operation<'Query'> {
       if (i.KeyConditionExpression === undefined) throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
       const legacy = attributesToGet(i.AttributesToGet as string[] | undefined, i.ProjectionExpression);
       const esk = parseItem(i.ExclusiveStartKey);
-      const expr = compileExpressions({
+      const expr = compileExpressions({ operation: 'Query',
         KeyConditionExpression: i.KeyConditionExpression,
         FilterExpression: i.FilterExpression,
         ProjectionExpression: i.ProjectionExpression,
@@ -60,6 +60,7 @@ export function query(engine: DynamoEngine): Operation<'Query'> {
       const select = selectMode(target, i.Select, i.ProjectionExpression !== undefined || legacy !== undefined);
       const types: Record<string, 'S' | 'N' | 'B'> = { [target.key.hash]: attributeType(meta, target.key.hash) };
       if (target.key.range) types[target.key.range] = attributeType(meta, target.key.range);
+      expr.checkFilterKeys?.([target.key.hash, ...(target.key.range ? [target.key.range] : [])]);
       const kc = expr.keyCondition!({ hash: target.key.hash, range: target.key.range, types });
       const pk = encodeKey(kc.hash);
       const h = hash32(pk);

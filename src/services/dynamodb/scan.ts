@@ -53,7 +53,7 @@ export function scan(engine: DynamoEngine): Operation<'Scan'> {
       }
       const legacy = attributesToGet(i.AttributesToGet as string[] | undefined, i.ProjectionExpression);
       const esk = parseItem(i.ExclusiveStartKey);
-      const expr = compileExpressions({
+      const expr = compileExpressions({ operation: 'Scan',
         FilterExpression: i.FilterExpression,
         ProjectionExpression: i.ProjectionExpression,
         ExpressionAttributeNames: i.ExpressionAttributeNames,

@@ -29,7 +29,7 @@ export function transactGetItems(engine: DynamoEngine): Operation<'TransactGetIt
         if (g.TableName === undefined) throw validation(`1 validation error detected: Value null at 'transactItems.${n + 1}.member.get.tableName' failed to satisfy constraint: Member must not be null`);
         const key = parseItem(g.Key ?? null);
         if (!key) throw validation(`1 validation error detected: Value null at 'transactItems.${n + 1}.member.get.key' failed to satisfy constraint: Member must not be null`);
-        const expr = compileExpressions({ ProjectionExpression: g.ProjectionExpression, ExpressionAttributeNames: g.ExpressionAttributeNames });
+        const expr = compileExpressions({ operation: 'TransactGetItems', ProjectionExpression: g.ProjectionExpression, ExpressionAttributeNames: g.ExpressionAttributeNames });
         const meta = await engine.findTable(tableNameOf(g.TableName));
         if (!meta) throw resourceNotFound();
         checkKey(meta, key);

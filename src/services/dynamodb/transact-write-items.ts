@@ -57,6 +57,7 @@ export function transactWriteItems(engine: DynamoEngine): Operation<'TransactWri
           throw validation(`1 validation error detected: Value null at 'transactItems.${reqs.length + 1}.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null`);
         }
         const expr = compileExpressions({
+          operation: kind === 'ConditionCheck' ? 'ConditionCheck' : kind === 'Put' ? 'PutItem' : kind === 'Delete' ? 'DeleteItem' : 'UpdateItem',
           ConditionExpression: a.ConditionExpression,
           UpdateExpression: kind === 'Update' ? a.UpdateExpression : undefined,
           ExpressionAttributeNames: a.ExpressionAttributeNames,

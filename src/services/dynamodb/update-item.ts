@@ -46,7 +46,7 @@ export function updateItem(engine: DynamoEngine): Operation<'UpdateItem'> {
     handler: async (i) => {
       rejectLegacy(i, ['AttributeUpdates', 'Expected', 'ConditionalOperator']);
       const key = parseItem(i.Key)!;
-      const expr = compileExpressions({
+      const expr = compileExpressions({ operation: 'UpdateItem',
         UpdateExpression: i.UpdateExpression,
         ConditionExpression: i.ConditionExpression,
         ExpressionAttributeNames: i.ExpressionAttributeNames,

@@ -6,6 +6,13 @@
  * internals (DESIGN.md: services call invoke/, nothing else starts instances).
  */
 import type { InvokeResult } from '../../invoke/types';
+import type {
+  CreateMappingInput,
+  CreateMappingResult,
+  EventSourceMapping,
+  MappingQuery,
+  UpdateMappingInput,
+} from '../../triggers/types';
 
 /** AWS's FunctionConfiguration subset Nimbus can answer truthfully. */
 export interface LambdaFunctionInfo {
@@ -57,6 +64,20 @@ export interface AsyncInvokeAccepted {
   requestId: string;
 }
 
+/**
+ * Event source mappings (triggers/event-source-mappings.ts implements exactly
+ * this, so the composition root can hand its EventSourceMappings over as is).
+ * Invalid configuration is rejected with a PlatformError `ERR_BAD_REQUEST`
+ * whose message is AWS's (the operations answer InvalidParameterValueException).
+ */
+export interface EventSourceMappingsBackend {
+  create(input: CreateMappingInput): Promise<CreateMappingResult>;
+  get(uuid: string): Promise<EventSourceMapping | null>;
+  list(q: MappingQuery): Promise<EventSourceMapping[]>;
+  update(uuid: string, input: UpdateMappingInput): Promise<{ updated: EventSourceMapping } | { conflict: EventSourceMapping } | null>;
+  delete(uuid: string): Promise<EventSourceMapping | null>;
+}
+
 export interface LambdaBackend {
   readonly region: string;
   readonly accountId: string;
@@ -80,4 +101,7 @@ export interface LambdaBackend {
   createFunction(input: CreateFunctionInput): Promise<LambdaFunctionInfo>;
   updateFunctionCode(name: string, zip: Buffer): Promise<LambdaFunctionInfo>;
   deleteFunction(name: string): Promise<boolean>;
+
+  /** Absent on a platform without stream sources: the mapping operations then answer as unsupported. */
+  readonly eventSourceMappings?: EventSourceMappingsBackend;
 }

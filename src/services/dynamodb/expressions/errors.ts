@@ -3,7 +3,7 @@
  * detail only; `compile.ts` prefixes it with the expression it came from
  * ("Invalid UpdateExpression: ..."), as DynamoDB does.
  */
-import { ServiceError } from '../../../aws';
+import { CORAL_VALIDATE, ServiceError } from '../../../aws';
 
 export type ExpressionKind = 'ConditionExpression' | 'FilterExpression' | 'KeyConditionExpression' | 'ProjectionExpression' | 'UpdateExpression';
 
@@ -14,7 +14,7 @@ export class ExpressionError extends Error {
 }
 
 export function validation(message: string): ServiceError {
-  return new ServiceError('ValidationException', 400, message);
+  return new ServiceError('ValidationException', 400, message, { namespace: CORAL_VALIDATE });
 }
 
 export function invalidExpression(kind: ExpressionKind, detail: string): ServiceError {

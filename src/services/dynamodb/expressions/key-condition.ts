@@ -139,15 +139,8 @@ function missed(name: string): Error {
 
 /** Matches the parts against a table's or index's key schema. */
 export function keyConditionFor(parts: KeyConditionPart[], schema: KeySchemaForQuery): KeyCondition {
-  const keyCount = schema.range === undefined ? 1 : 2;
-  if (parts.length > keyCount) throw notSupported();
-  const hash = parts.find((p) => p.name === schema.hash);
-  if (hash === undefined) throw missed(schema.hash);
-  if (hash.op !== 'EQ') throw notSupported();
-  const other = parts.find((p) => p !== hash);
-  if (other !== undefined && other.name !== schema.range) {
-    throw schema.range === undefined ? notSupported() : missed(schema.range);
-  }
+  // Value types first: ':a > a' with a number on a string hash key is a type
+  // mismatch, not an unsupported condition (dynalite's test/query.js).
   if (schema.types) {
     for (const p of parts) {
       const want = schema.types[p.name];
@@ -156,6 +149,15 @@ export function keyConditionFor(parts: KeyConditionPart[], schema: KeySchemaForQ
         if (typeOf(v) !== want) throw validation('One or more parameter values were invalid: Condition parameter type does not match schema type');
       }
     }
+  }
+  const keyCount = schema.range === undefined ? 1 : 2;
+  if (parts.length > keyCount) throw notSupported();
+  const hash = parts.find((p) => p.name === schema.hash);
+  if (hash === undefined) throw missed(schema.hash);
+  if (hash.op !== 'EQ') throw notSupported();
+  const other = parts.find((p) => p !== hash);
+  if (other !== undefined && other.name !== schema.range) {
+    throw schema.range === undefined ? notSupported() : missed(schema.range);
   }
   return other === undefined ? { hash: hash.values[0] } : { hash: hash.values[0], range: { op: other.op, values: other.values } };
 }

@@ -191,6 +191,9 @@ class Parser {
       this.next();
       const c = this.or();
       this.expectPunct(')');
+      // "(size(a)) > b": what was read as a condition is the left operand.
+      const t = this.peek();
+      if ((t.kind === 'punct' && COMPARATORS.has(t.text)) || this.isKeyword(t, 'BETWEEN') || this.isKeyword(t, 'IN')) throw this.fail();
       return this.markParenthesized(c);
     });
     if (!(grouped instanceof SyntaxFail)) return grouped;
@@ -420,10 +423,10 @@ function checkCondition(cond: Cond, redundantParens: number): void {
   let unknown: string | null = null;
   let misused: string | null = null;
   for (const atom of atoms) {
-    if (atom.k === 'call' && OPERAND_FUNCTIONS.has(atom.fn.name) && misused === null) {
-      // size() alone is not a condition; its arguments are still looked at first.
+    if (atom.k === 'call' && OPERAND_FUNCTIONS.has(atom.fn.name)) {
+      // size() alone is not a condition; its arguments are looked at first.
       for (const a of atom.fn.args) visitCalls(a, false);
-      misused = misused ?? misuse(atom.fn.name);
+      misused ??= misuse(atom.fn.name);
       continue;
     }
     for (const o of operandsOf(atom)) visitCalls(o, atom.k === 'call' && o === atom.fn);

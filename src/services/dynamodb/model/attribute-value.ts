@@ -6,7 +6,7 @@
  * Messages come from dynalite's tests, recorded against the live service
  * (github.com/mhart/dynalite, test/*.js "should return ValidationException ...").
  */
-import { ServiceError, serializationError } from '../../../aws';
+import { CORAL_VALIDATE, ServiceError, serializationError } from '../../../aws';
 import {
   MIN_EXPONENT,
   canonicalNumber,
@@ -41,7 +41,7 @@ const TYPE_SET: ReadonlySet<string> = new Set(TYPES);
 export const MAX_NESTING_DEPTH = 32;
 
 function invalid(message: string): ServiceError {
-  return new ServiceError('ValidationException', 400, message);
+  return new ServiceError('ValidationException', 400, message, { namespace: CORAL_VALIDATE });
 }
 
 function invalidParameter(detail: string): ServiceError {

@@ -8,7 +8,7 @@
  * range or needing more than 38 digits is refused with DynamoDB's messages
  * (wording from dynalite's tests, which were recorded against the service).
  */
-import { ServiceError } from '../../../aws';
+import { CORAL_VALIDATE, ServiceError } from '../../../aws';
 
 export const MAX_SIGNIFICANT_DIGITS = 38;
 /** Largest and smallest allowed decimal exponent of the leading digit (9.99..E+125, 1E-130). */
@@ -29,7 +29,7 @@ export interface Decimal {
 export const ZERO: Decimal = { neg: false, digits: '', exp: 0 };
 
 function invalid(message: string): ServiceError {
-  return new ServiceError('ValidationException', 400, message);
+  return new ServiceError('ValidationException', 400, message, { namespace: CORAL_VALIDATE });
 }
 
 export function notANumber(raw: string): ServiceError {
