@@ -4,7 +4,6 @@
  */
 import { after, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,36 +11,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Client } from 'pg';
 import { main } from '../../src/cli/main';
 import { copyFixture, REPO, tmpDir, waitFor } from '../helpers/nimbus';
+import { startServerProcess as startServer, type ServerProcess as Server } from '../helpers/server-process';
 
 const PG = process.env.NIMBUS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-interface Server {
-  proc: ChildProcess;
-  awsUrl: string;
-}
-
-/** `nimbus start` in a child process; resolves once it prints its AWS endpoint. */
-function startServer(dataDir: string, store: string, env: NodeJS.ProcessEnv): Promise<Server> {
-  const proc = spawn(process.execPath, [path.join(REPO, 'bin', 'nimbus.js'), 'start', '--port', '0', '--aws-port', '0', '--data-dir', dataDir, '--store', store], {
-    env: { ...process.env, ...env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nimbus start did not come up:\n${out}`)), 20_000);
-    const onData = (b: Buffer): void => {
-      out += b.toString();
-      const m = /AWS endpoint\s+(http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, awsUrl: m[1]! });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    proc.once('exit', (code) => reject(new Error(`nimbus start exited with ${code}:\n${out}`)));
-  });
-}
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`async durability across kill -9 (${backend})`, () => {
