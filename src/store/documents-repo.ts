@@ -16,6 +16,7 @@
  */
 import type { Db, Queryable, SqlValue, Tx } from './db';
 import type { GroupCommit } from './queue-group-commit';
+import { compareNames } from './repo-utils';
 import type {
   DocIndexRow,
   DocRangeQuery,
@@ -58,8 +59,10 @@ export class DocumentsRepo implements DocumentStore {
   // ---- tables -------------------------------------------------------------
 
   async listTables(): Promise<DocTableRow[]> {
-    const rows = await this.db.all<{ name: string; id: number | string; meta: string }>('SELECT name, id, meta FROM dynamodb_tables ORDER BY name');
-    return rows.map((r) => ({ name: r.name, id: Number(r.id), meta: r.meta }));
+    const rows = await this.db.all<{ name: string; id: number | string; meta: string }>('SELECT name, id, meta FROM dynamodb_tables');
+    // Sorted here, not with ORDER BY: PostgreSQL orders text by the database's
+    // collation (locale-aware on many installs), SQLite by bytes.
+    return rows.map((r) => ({ name: r.name, id: Number(r.id), meta: r.meta })).sort((a, b) => compareNames(a.name, b.name));
   }
 
   async getTable(name: string): Promise<DocTableRow | null> {
@@ -334,6 +337,11 @@ class WriteTx implements DocWriteTx {
   }
 
   async claimToken(token: string, fingerprint: string, now: number, notBefore: number): Promise<string | null> {
+    // Without the lock two PostgreSQL transactions claiming the same new token
+    // both read nothing and both "win" (the second's upsert waits for the
+    // first's row, then overwrites it), so one idempotent request ran twice.
+    // Callers claim before they lock items, so the lock order stays fixed.
+    await this.t.lock(`dynamodb:token:${token}`);
     const r = await this.t.get<{ fingerprint: string; created_at: number | string }>('SELECT fingerprint, created_at FROM dynamodb_tx_tokens WHERE token = ?', [token]);
     if (r && Number(r.created_at) >= notBefore) return r.fingerprint;
     await this.t.run(

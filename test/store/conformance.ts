@@ -13,6 +13,7 @@ import type { Stack } from '../../src/app/stack';
 import type { Db, Migration } from '../../src/store/db';
 import type { SqlStore } from '../../src/store/open';
 import type { AppRecord, FunctionRecord, InvocationRecord, LogRecord, QueueItem, Store, WorkQueue } from '../../src/store/types';
+import { documentsConformance } from './documents-conformance';
 
 /**
  * `url` is the URL `open` opens, for tests that need another process on the
@@ -313,6 +314,8 @@ export function storeConformance(name: string, open: () => Promise<Store>, opts:
     });
 
     queueConformance(name, () => store, open, run, opts.url);
+
+    documentsConformance(() => store, open, run);
 
     describe('lifecycle', () => {
       it('migrations are idempotent: reopening applies nothing twice', async () => {

@@ -196,6 +196,22 @@ describe('postgres store specifics', () => {
     }
   });
 
+  // The CI database uses the C collation, where ORDER BY on text is byte order;
+  // many installs default to a locale (en_US.UTF-8), where it is not.
+  it('documents: listTables keeps code-unit order under a locale-aware collation', async () => {
+    const store = await openStore({ url: schemaUrl(newSchema()) });
+    try {
+      const db = dbOf(store);
+      const icu = await db.get("SELECT collname FROM pg_collation WHERE collname = 'en-US-x-icu'");
+      if (!icu) return; // a server built without ICU has no locale to test against
+      await db.exec('ALTER TABLE dynamodb_tables ALTER COLUMN name TYPE TEXT COLLATE "en-US-x-icu"');
+      for (const n of ['b', 'B', 'a', '_x', 'a.1', 'A-2', 'a-1']) await store.documents.createTable(n, () => '{}');
+      assert.deepEqual((await store.documents.listTables()).map((t) => t.name), ['A-2', 'B', '_x', 'a', 'a-1', 'a.1', 'b']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rewrites ? placeholders outside literals, identifiers and comments', () => {
     assert.equal(toPgPlaceholders('SELECT ? , ?'), 'SELECT $1 , $2');
     assert.equal(
