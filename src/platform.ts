@@ -194,7 +194,7 @@ export class Platform {
       ...o.async,
       owner: `node-${crypto.randomUUID()}`,
     });
-    platform.dynamodb = new DynamoEngine(store.documents, opts.region, ACCOUNT_ID);
+    platform.dynamodb = new DynamoEngine(store.documents, opts.region, ACCOUNT_ID, o.dynamodb?.itemCollectionLimitBytes);
     platform.dynamoMaintenance = new DynamoMaintenance(platform.dynamodb, o.dynamodb);
     platform.providers.set('AWS::DynamoDB::Table', dynamoTableProvider(platform.dynamodb));
     platform.esm = new EventSourceMappings({

@@ -315,6 +315,15 @@ class WriteTx implements DocWriteTx {
     ]);
   }
 
+  async partitionBytes(tableId: number, indexes: readonly string[], h: number, pk: Buffer): Promise<number> {
+    if (indexes.length === 0) return 0;
+    const r = await this.t.get<{ b: number | string | null }>(
+      `SELECT SUM(size) AS b FROM dynamodb_items WHERE tid = ? AND ix IN (${indexes.map(() => '?').join(', ')}) AND h = ? AND pk = ?`,
+      [tableId, ...indexes, h, pk],
+    );
+    return Number(r?.b ?? 0);
+  }
+
   async appendStream(sid: number, createdAt: number, records: readonly ((seq: number) => string)[]): Promise<number[]> {
     if (records.length === 0) return [];
     // The counter row's lock (PostgreSQL) is held until COMMIT, so sequence

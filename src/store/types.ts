@@ -282,6 +282,8 @@ export interface DocWriteTx {
   /** Upserts a base row (index '') or an index entry. `ttl` (epoch seconds) only on base rows of tables with TTL enabled. */
   put(tableId: number, index: string, row: DocIndexRow, ttl: number | null): Promise<void>;
   delete(tableId: number, index: string, row: Pick<DocIndexRow, 'h' | 'pk' | 'sk' | 'bpk' | 'bsk'>): Promise<void>;
+  /** Bytes of the rows of one partition key in the base table and the given indexes (an item collection, with local indexes). */
+  partitionBytes(tableId: number, indexes: readonly string[], h: number, pk: Buffer): Promise<number>;
   /** Appends records to stream `sid`; each maker gets its sequence number. Returns the numbers, in order. */
   appendStream(sid: number, createdAt: number, records: readonly ((seq: number) => string)[]): Promise<number[]>;
   /** Idempotency token: records it and returns null, or returns the fingerprint it was first used with (within notBefore..). */

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DocIndexRow, DocumentStore, DocWriteTx } from '../../store/types';
 import { attributeValueEquals, itemSize, type Item } from './model/attribute-value';
+import { ServiceError } from '../../aws';
 import { resourceNotFound } from './errors';
 import { indexRowKey, keyOf, projectForIndex, rowKey, type RowKey } from './keys';
 import type { TableMeta } from './table';
@@ -56,6 +57,8 @@ export class DynamoEngine {
     readonly store: DocumentStore,
     readonly region: string,
     readonly accountId: string,
+    /** Largest item collection (a partition key's items and local index entries) of a table with local indexes: AWS's 10 GB. */
+    readonly itemCollectionLimitBytes = 10 * 1024 ** 3,
   ) {}
 
   // ---- tables -------------------------------------------------------------
@@ -112,6 +115,8 @@ export class DynamoEngine {
       const old = row ? (JSON.parse(row.item) as Item) : null;
       const d = req.decide(old);
       if (d.kind === 'fail') return { error: d.error };
+      const tooBig = await this.collectionCheck(w, req.meta, k, old, d);
+      if (tooBig) return { error: tooBig };
       const changed = await this.apply(w, req.meta, k, row, old, d, actor);
       return { old, new: changed };
     });
@@ -156,6 +161,10 @@ export class DynamoEngine {
       const decisions = reqs.map((r, i) => r.decide(olds[i]));
       const error = check(decisions, olds);
       if (error) return { error };
+      for (let i = 0; i < reqs.length; i++) {
+        const tooBig = await this.collectionCheck(w, reqs[i].meta, keys[i], olds[i], decisions[i]);
+        if (tooBig) return { error: tooBig };
+      }
       const out: WriteOutcome[] = [];
       for (let i = 0; i < reqs.length; i++) {
         const d = decisions[i];
@@ -168,6 +177,28 @@ export class DynamoEngine {
     if ('replayed' in result) return result;
     for (const r of reqs) if (r.meta.stream) this.notifyStream(r.meta.stream.arn);
     return result.outcomes;
+  }
+
+  /**
+   * Tables with local secondary indexes keep each partition key's items and
+   * index entries under 10 GB (AWS: "Item collection size limit"); a write
+   * that would grow one past it fails with ItemCollectionSizeLimitExceededException.
+   */
+  private async collectionCheck(w: DocWriteTx, meta: TableMeta, k: RowKey, old: Item | null, d: Decision): Promise<Error | null> {
+    if (d.kind !== 'put') return null;
+    const lsis = meta.indexes.filter((i) => i.kind === 'local');
+    if (lsis.length === 0) return null;
+    const sizeOf = (item: Item | null): number => {
+      if (!item) return 0;
+      let n = itemSize(item);
+      for (const ix of lsis) if (indexRowKey(ix, item)) n += itemSize(projectForIndex(meta, ix, item));
+      return n;
+    };
+    const grow = sizeOf(d.item) - sizeOf(old);
+    if (grow <= 0) return null;
+    const now = await w.partitionBytes(meta.storeId, ['', ...lsis.map((i) => i.name)], k.h, k.pk);
+    if (now + grow <= this.itemCollectionLimitBytes) return null;
+    return new ServiceError('ItemCollectionSizeLimitExceededException', 400, 'Item collection size limit exceeded. The item collection for this partition key has reached the maximum allowed size of 10 GB.');
   }
 
   /** Applies a decision: the base row, every index entry, the stream record. Returns the new item. */

@@ -14,6 +14,8 @@ export interface MaintenanceOptions {
   /** How often stream records and tokens are trimmed (default 10 min). */
   trimIntervalMs?: number;
   onError?(e: unknown): void;
+  /** Item collection size limit for tables with local indexes (default AWS's 10 GB; tests lower it). */
+  itemCollectionLimitBytes?: number;
 }
 
 export class DynamoMaintenance {

@@ -272,3 +272,38 @@ for (const backend of BACKENDS) describe(`DynamoDB items (${backend})`, () => {
     assert.equal(q.Count, 1);
   });
 });
+
+describe('DynamoDB item collections (tables with local indexes)', () => {
+  let t: DynamoTestContext;
+  before(async () => {
+    // AWS's limit is 10 GB; a small one makes it testable.
+    t = await startDynamo({ dynamodb: { itemCollectionLimitBytes: 8 * 1024 } });
+  });
+  after(() => t?.nimbus.close());
+
+  it('refuses a write that grows a partition past the limit, and only for tables with local indexes', async () => {
+    const withLsi = await createTable(t.ddb, {
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'at', AttributeType: 'S' },
+      ],
+      LocalSecondaryIndexes: [{ IndexName: 'byAt', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'at', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+    });
+    const plain = await createTable(t.ddb);
+    const blob = 'x'.repeat(1000);
+    let refused: { name: string } | null = null;
+    for (let i = 0; i < 10 && !refused; i++) {
+      try {
+        await t.doc.send(new PutCommand({ TableName: withLsi, Item: { pk: 'big', sk: String(i), at: String(i), blob } }));
+      } catch (e) {
+        refused = e as Error;
+      }
+    }
+    assert.equal(refused?.name, 'ItemCollectionSizeLimitExceededException');
+    // Other partitions and shrinking writes still work; tables without local indexes have no limit.
+    await t.doc.send(new PutCommand({ TableName: withLsi, Item: { pk: 'small', sk: '0', at: '0' } }));
+    await t.doc.send(new PutCommand({ TableName: withLsi, Item: { pk: 'big', sk: '0', at: '0' } }));
+    for (let i = 0; i < 12; i++) await t.doc.send(new PutCommand({ TableName: plain, Item: { pk: 'big', sk: String(i), blob } }));
+  });
+});
