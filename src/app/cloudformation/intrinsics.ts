@@ -71,14 +71,18 @@ export function isResolved(value: JsonValue): boolean {
 }
 
 /**
- * The logical ids `value` references through Ref, Fn::GetAtt and Fn::Sub (pseudo
- * parameters excluded; parameters included: callers keep the ids they know), in
- * order of first appearance, without duplicates.
+ * Calls `visit` for every reference in `value` through Ref (attribute null),
+ * Fn::GetAtt and Fn::Sub (attribute null for `${Id}`, the attribute for `${Id.Attr}`),
+ * pseudo parameters excluded. A GetAtt attribute given by an intrinsic is visited as null.
  */
-export function findReferences(value: JsonValue): string[] {
-  const out: string[] = [];
-  const add = (id: string): void => {
-    if (id !== '' && !id.startsWith('AWS::') && !out.includes(id)) out.push(id);
+function walkReferences(value: JsonValue, visit: (id: string, attribute: string | null) => void): void {
+  const add = (id: string, attribute: string | null): void => {
+    if (id !== '' && !id.startsWith('AWS::')) visit(id, attribute);
+  };
+  const dotted = (s: string): void => {
+    const dot = s.indexOf('.');
+    if (dot === -1) add(s, null);
+    else add(s.slice(0, dot), s.slice(dot + 1));
   };
   const walk = (v: JsonValue): void => {
     if (Array.isArray(v)) {
@@ -88,11 +92,11 @@ export function findReferences(value: JsonValue): string[] {
     if (!isObject(v)) return;
     const name = intrinsicName(v);
     const arg = name === null ? undefined : v[name];
-    if (name === 'Ref' && typeof arg === 'string') add(arg);
+    if (name === 'Ref' && typeof arg === 'string') add(arg, null);
     else if (name === 'Fn::GetAtt') {
-      if (typeof arg === 'string') add(arg.split('.')[0]!);
+      if (typeof arg === 'string') dotted(arg);
       else if (Array.isArray(arg) && typeof arg[0] === 'string') {
-        add(arg[0]);
+        add(arg[0], typeof arg[1] === 'string' ? arg[1] : null);
         arg.slice(1).forEach(walk);
       }
     } else if (name === 'Fn::Sub') {
@@ -100,13 +104,34 @@ export function findReferences(value: JsonValue): string[] {
       const vars = Array.isArray(arg) && isObject(arg[1]) ? arg[1] : {};
       if (typeof template === 'string') {
         for (const part of parseSub(template)) {
-          if (part.kind === 'var' && !(part.name in vars)) add(part.name.split('.')[0]!);
+          if (part.kind === 'var' && !(part.name in vars)) dotted(part.name);
         }
       }
       Object.values(vars).forEach(walk);
     } else Object.values(v).forEach(walk);
   };
   walk(value);
+}
+
+/**
+ * The logical ids `value` references through Ref, Fn::GetAtt and Fn::Sub (pseudo
+ * parameters excluded; parameters included: callers keep the ids they know), in
+ * order of first appearance, without duplicates.
+ */
+export function findReferences(value: JsonValue): string[] {
+  const out: string[] = [];
+  walkReferences(value, (id) => {
+    if (!out.includes(id)) out.push(id);
+  });
+  return out;
+}
+
+/** The `[logicalId, attribute]` pairs `value` reads with Fn::GetAtt (or `${Id.Attr}` in Fn::Sub), in order, with duplicates. */
+export function findAttributeReferences(value: JsonValue): Array<[id: string, attribute: string]> {
+  const out: Array<[string, string]> = [];
+  walkReferences(value, (id, attribute) => {
+    if (attribute !== null) out.push([id, attribute]);
+  });
   return out;
 }
 

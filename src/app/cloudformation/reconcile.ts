@@ -15,7 +15,7 @@
  */
 import { PlatformError, type PlatformErrorCode } from '../../errors';
 import type { EventSourceMappingSpec, FunctionSpec, JsonValue, ResourceSpec, Stack } from '../stack';
-import { type IntrinsicContext, resolveIntrinsics } from './intrinsics';
+import { findAttributeReferences, type IntrinsicContext, resolveIntrinsics } from './intrinsics';
 import { deploymentOrder } from './resources';
 
 export interface DeployedResource {
@@ -36,6 +36,12 @@ export interface ResourceProvider {
   delete(r: { physicalId: string; properties: JsonValue }): Promise<void>;
   /** What Ref returns. */
   ref(physicalId: string, attributes: Record<string, JsonValue>): JsonValue;
+  /**
+   * Every Fn::GetAtt attribute the type can have (some only in some configurations,
+   * e.g. a table's StreamArn). Others are template errors, reported before anything
+   * changes as CloudFormation validates templates before it deploys.
+   */
+  readonly attributeNames?: readonly string[];
 }
 
 export interface ReconcileOptions {
@@ -99,6 +105,7 @@ export async function reconcileResources(opts: ReconcileOptions): Promise<Reconc
       fail(spec, `was deployed as ${prev.type}; a resource's type cannot change (CloudFormation does not update resource types): rename the logical id to replace it`);
     }
   }
+  checkAttributes(stack, byId, providers);
   const order = deploymentOrder(specs, file);
 
   const state = new Map<string, DeployedResource>();
@@ -214,6 +221,38 @@ export async function reconcileResources(opts: ReconcileOptions): Promise<Reconc
     resources,
     resolve: (value, where) => resolveIntrinsics(value, ctx, where),
   };
+}
+
+/**
+ * Fn::GetAtt of an attribute the resource's type does not have fails before anything
+ * is deployed, as CloudFormation's template validation does ("Template error: resource
+ * X does not support attribute type Y in Fn::GetAtt"), wherever the template uses it.
+ */
+function checkAttributes(stack: Stack, byId: ReadonlyMap<string, ResourceSpec>, providers: ReadonlyMap<string, ResourceProvider>): void {
+  const file = stack.definitionFile || undefined;
+  const templates: Array<[where: string, value: JsonValue]> = [];
+  for (const r of stack.resources ?? []) templates.push([`resources.Resources.${r.logicalId}.Properties`, r.properties]);
+  for (const o of stack.outputs ?? []) templates.push([`resources.Outputs.${o.name}.Value`, o.value]);
+  for (const fn of stack.functions) {
+    for (const [name, t] of Object.entries(fn.environmentTemplates ?? {})) templates.push([`functions.${fn.key}.environment.${name}`, t]);
+  }
+  for (const m of stack.eventSourceMappings ?? []) {
+    const key = stack.functions.find((f) => f.name === m.functionName)?.key ?? m.functionName;
+    templates.push([`functions.${key}.events (stream)`, m.sourceArn]);
+    if (m.onFailure !== null) templates.push([`functions.${key}.events (stream).destinations.onFailure`, m.onFailure]);
+  }
+  for (const [where, value] of templates) {
+    for (const [id, attribute] of findAttributeReferences(value)) {
+      const spec = byId.get(id);
+      const known = spec && providers.get(spec.type)?.attributeNames;
+      if (!spec || !known || known.includes(attribute)) continue;
+      throw new PlatformError(
+        'ERR_APP_INVALID',
+        `${file ? `${file}: ` : ''}${where} references ${id}.${attribute}: Template error: resource ${id} does not support attribute type ${attribute} in Fn::GetAtt (${spec.type} has ${known.join(', ')})`,
+        { file, key: where },
+      );
+    }
+  }
 }
 
 /**
