@@ -188,6 +188,9 @@ export class Platform {
     const httpServer = http.createServer((req, res) => gateway.handle(req, res));
     httpServer.keepAliveTimeout = 65_000;
     const awsServer = http.createServer();
+    // As the gateway: SDK clients keep connections alive; a server closing idle
+    // sockets at Node's default 5 s races their next request (ECONNRESET).
+    awsServer.keepAliveTimeout = 65_000;
     const platform = new Platform(opts, store, runtime, engine, logs, meter, gateway, httpServer, awsServer, sdkDir);
     platform.async = new AsyncInvoker(engine, store.queue, logs, platform.asyncTargets(), {
       ...DEFAULT_ASYNC_OPTIONS,

@@ -89,6 +89,10 @@ export async function updateTableWith(engine: DynamoEngine, meta: TableMeta, i: 
       drop = ix.name;
     }
   }
+  // AttributeDefinitions list key attributes only: those no key uses any more go
+  // (DescribeTable after an index is deleted no longer shows its key attributes).
+  const used = new Set([next.key.hash, next.key.range, ...next.indexes.flatMap((x) => [x.key.hash, x.key.range])].filter((n): n is string => n !== undefined));
+  next.attributeDefinitions = next.attributeDefinitions.filter((d) => used.has(d.AttributeName));
   if (i.DeletionProtectionEnabled !== undefined) next.deletionProtection = i.DeletionProtectionEnabled;
   if (i.TableClass !== undefined) next.tableClass = i.TableClass;
   const ss = i.StreamSpecification;

@@ -171,6 +171,9 @@ for (const backend of BACKENDS) describe(`DynamoDB tables (${backend})`, () => {
     );
     assert.equal(two.name, 'LimitExceededException');
     await t.ddb.send(new UpdateTableCommand({ TableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'byEmail' } }] }));
+    const after = await t.ddb.send(new DescribeTableCommand({ TableName }));
+    assert.deepEqual(after.Table?.AttributeDefinitions?.map((a) => a.AttributeName), ['pk', 'sk']);
+    assert.equal(after.Table?.GlobalSecondaryIndexes, undefined);
     const gone = await rejection(t.ddb.send(new QueryCommand({ TableName, IndexName: 'byEmail', KeyConditionExpression: 'email = :e', ExpressionAttributeValues: { ':e': { S: 'x' } } })));
     assert.equal(gone.message, 'The table does not have the specified index: byEmail');
   });
