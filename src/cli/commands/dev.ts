@@ -135,6 +135,7 @@ class DevSession {
       this.routesKey = JSON.stringify(routes);
       this.out(`${st.bold(result.app.name)} ${st.dim(`v${result.app.version}`)}: ${result.app.stack.functions.length} function(s)`);
       this.printRoutes(routes);
+      for (const r of result.app.deployment?.resources ?? []) this.out(`  ${st.dim(r.type)}  ${r.logicalId} -> ${r.physicalId}`);
       this.out();
     }
     this.out(`  HTTP API      ${this.platform.httpUrl}`);
