@@ -13,7 +13,11 @@
  *      instances) when idle and after the load;
  *   4. Nimbus' Lambda API: synchronous Invoke through @aws-sdk/client-lambda vs
  *      the HTTP gateway from the same Node load generator, and asynchronous
- *      (Event) acceptance rate and acceptance-to-start latency (bench/lib/lambda.js).
+ *      (Event) acceptance rate and acceptance-to-start latency (bench/lib/lambda.js);
+ *   5. (`--measure=dynamodb`, not in the default set) Nimbus' DynamoDB against
+ *      dynalite: pre-signed raw requests from wrk, the same operations through
+ *      @aws-sdk/lib-dynamodb next to a canned-answer ceiling, and write -> function
+ *      latency through a table's stream (bench/lib/dynamodb.js).
  *
  * Plain JavaScript on purpose: the bench runs even while the TypeScript build is
  * broken (the references do not need Nimbus), and it can never break the build.
@@ -29,6 +33,7 @@ const { ensureLoadTool, ensurePeers, peerVersion, BENCH_DIR } = require('./lib/s
 const { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, startWorkerd, workerdBinary, workerdVersion, ROOT } = require('./lib/targets');
 const { generateColdApp } = require('./lib/apps');
 const { measureLambda } = require('./lib/lambda');
+const { measureDynamo } = require('./lib/dynamodb');
 const { machineInfo, renderMarkdown, computeRatios, percentile } = require('./lib/report');
 
 const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options])
@@ -37,8 +42,8 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --only=a,b            targets to run: ${TARGETS.join(', ')}
                         (aliases: offline = both serverless-offline modes, all)
   --skip=a,b            targets to leave out
-  --measure=a,b         throughput (includes memory), cold, lambda (default: all three;
-                        lambda measures Nimbus only)
+  --measure=a,b         throughput (includes memory), cold, lambda, dynamodb (default: the
+                        first three; lambda measures Nimbus only; dynamodb: Nimbus vs dynalite)
   --duration=S          seconds of measured load per run (default 10; quick 3)
   --warmup=S            seconds of warm-up load at the same concurrency (default 3; quick 1)
   --connections=N       concurrent connections (default 50)
@@ -50,6 +55,13 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --cold-gap=MS         pause before each first request in the cold-start pass (default 200)
   --event-rate=N        Event invocations per second for the Lambda latency run (default 200)
   --event-duration=S    seconds of each Lambda Event run (default 5; quick 2)
+  --ddb-duration=S      seconds of each measured DynamoDB run (default 4; quick 2)
+  --ddb-warmup=S        seconds of warm-up before each DynamoDB run (default 1)
+  --ddb-repeat=N        DynamoDB rounds, interleaved; median run reported (default 3; quick 1)
+  --ddb-connections=N   DynamoDB concurrency, raw and SDK (default 32)
+  --ddb-put-pool=N      distinct pre-signed PutItems (default 30000; quick 10000)
+  --stream-rate=N       PutItems per second in the stream latency run (default 100)
+  --stream-duration=S   seconds of the stream latency run (default 5; quick 2)
   --nimbus=auto|cli|platform
                         start Nimbus with bin/nimbus.js (cli) or dist/src/platform.js
                         (platform); auto prefers the CLI when \`--help\` works
@@ -69,7 +81,7 @@ function parseArgs(argv) {
     if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
     a[m[1]] = m[2] ?? true;
   }
-  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'cold-gap', 'event-rate', 'event-duration', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
+  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'cold-gap', 'event-rate', 'event-duration', 'ddb-duration', 'ddb-warmup', 'ddb-repeat', 'ddb-connections', 'ddb-put-pool', 'stream-rate', 'stream-duration', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
   for (const k of Object.keys(a)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const quick = a.quick === true;
   const list = (/** @type {string | boolean | undefined} */ v) =>
@@ -84,7 +96,7 @@ function parseArgs(argv) {
   const skip = list(a.skip) ?? [];
   for (const t of [...(only ?? []), ...skip]) if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" (known: ${TARGETS.join(', ')}, offline, all)`);
   const measure = list(a.measure) ?? ['throughput', 'cold', 'lambda'];
-  for (const m of measure) if (!['throughput', 'cold', 'memory', 'lambda'].includes(m)) throw new Error(`unknown measurement "${m}" (throughput, cold, lambda)`);
+  for (const m of measure) if (!['throughput', 'cold', 'memory', 'lambda', 'dynamodb'].includes(m)) throw new Error(`unknown measurement "${m}" (throughput, cold, lambda, dynamodb)`);
   const n = (/** @type {string} */ k, /** @type {number} */ d, min = 1) => {
     const v = a[k];
     if (v === undefined) return d;
@@ -104,6 +116,7 @@ function parseArgs(argv) {
     throughput: measure.includes('throughput') || measure.includes('memory'),
     cold: measure.includes('cold'),
     lambda: measure.includes('lambda'),
+    dynamodb: measure.includes('dynamodb'),
     durationS: n('duration', quick ? 3 : 10),
     warmupS: n('warmup', quick ? 1 : 3, 0),
     connections: n('connections', 50),
@@ -113,6 +126,19 @@ function parseArgs(argv) {
     coldGapMs: Math.floor(n('cold-gap', 200)),
     eventRate: n('event-rate', 200),
     eventDurationS: n('event-duration', quick ? 2 : 5),
+    ddb: {
+      durationS: Math.round(n('ddb-duration', quick ? 2 : 4)),
+      // whole seconds: wrk takes no fractions
+      warmupS: Math.round(n('ddb-warmup', 1, 0)),
+      repeat: Math.floor(n('ddb-repeat', quick ? 1 : 3)),
+      connections: Math.floor(n('ddb-connections', 32)),
+      putPool: Math.floor(n('ddb-put-pool', quick ? 10_000 : 30_000, 100)),
+      // the GetItem keys are the first PutItems of the pool, loaded before measuring
+      getKeys: Math.min(quick ? 2000 : 5000, Math.floor(n('ddb-put-pool', quick ? 10_000 : 30_000, 100))),
+      txPool: quick ? 1000 : 3000,
+      streamRate: n('stream-rate', 100),
+      streamDurationS: n('stream-duration', quick ? 2 : 5),
+    },
     nimbus,
     poolSize: a['pool-size'] === undefined ? undefined : n('pool-size', 0, 0),
     install: a['no-install'] !== true,
@@ -196,18 +222,23 @@ async function main() {
     cold: {},
     /** @type {Record<string, any> | null} */
     lambda: null,
+    /** @type {Record<string, any> | null} */
+    dynamodb: null,
     notes,
   };
 
   // ------------------------------------------------------------------ setup
-  const tool = opts.throughput ? ensureLoadTool({ install: opts.install, prefer: opts.loadTool }) : null;
+  const tool = opts.throughput || opts.dynamodb ? ensureLoadTool({ install: opts.install, prefer: opts.loadTool }) : null;
   results.tools.load = tool ? `${tool.kind} ${tool.version}` : null;
   const needsPeers = opts.targets.some((t) => t.startsWith('sls-offline') || t === 'workerd');
   const peersError = needsPeers ? ensurePeers({ install: opts.install }) : null;
   if (peersError) say(peersError);
+  const dynaliteError = opts.dynamodb ? ensurePeers({ install: opts.install, packages: ['dynalite'] }) : null;
+  if (dynaliteError) say(dynaliteError);
   results.tools.serverless = peerVersion('serverless');
   results.tools.serverlessOffline = peerVersion('serverless-offline');
   results.tools.workerd = opts.targets.includes('workerd') ? workerdVersion() : null;
+  results.tools.dynalite = opts.dynamodb ? peerVersion('dynalite') : null;
 
   results.tools.nimbus = nimbusRevision();
 
@@ -469,6 +500,25 @@ async function main() {
         notes,
       });
     }
+  }
+
+  // ------------------------------------------------------------------ 5. DynamoDB
+  // Nimbus' DynamoDB service against dynalite (and a canned-answer server for
+  // the SDK's ceiling); dynalite runs even when the nimbus target is not
+  // selected or not runnable, and the Nimbus column then says why.
+  if (opts.dynamodb) {
+    const nimbusWhy = opts.targets.includes('nimbus') ? unavailable('nimbus') : 'the nimbus target is not selected';
+    results.dynamodb = await measureDynamo({
+      opts,
+      tmp,
+      tool,
+      launcher: launcher && !('error' in launcher) ? launcher : null,
+      nimbusUnavailable: nimbusWhy,
+      dynaliteUnavailable: dynaliteError,
+      startNimbus: () => start('nimbus', trivialDir, readyPath, 'nimbus-dynamodb'),
+      say,
+      notes,
+    });
   }
 
   results.finishedAt = new Date().toISOString();

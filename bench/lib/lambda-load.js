@@ -564,4 +564,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { signOnce, readStarts, matchStarts, stats };
+module.exports = { signOnce, readStarts, matchStarts, stats, closedLoop, treeJiffies };

@@ -3,6 +3,7 @@
 /** Machine info, ratios and the markdown report. */
 const fs = require('node:fs');
 const os = require('node:os');
+const { renderDynamo } = require('./dynamodb-report');
 
 function machineInfo() {
   let cpuModel = os.cpus()[0]?.model ?? 'unknown';
@@ -116,6 +117,7 @@ function renderMarkdown(results) {
   if (tools.serverless) peerBits.push(`serverless ${tools.serverless}`);
   if (tools.serverlessOffline) peerBits.push(`serverless-offline ${tools.serverlessOffline}`);
   if (tools.workerd) peerBits.push(`workerd ${tools.workerd}`);
+  if (tools.dynalite) peerBits.push(`dynalite ${tools.dynalite}`);
   if (peerBits.length) L.push(`Peers: ${peerBits.join(', ')}.`);
   if (tools.nimbus) L.push(`Nimbus: ${tools.nimbus}.`);
   L.push(`Command: \`${results.command}\``);
@@ -205,6 +207,7 @@ function renderMarkdown(results) {
   }
 
   if (results.lambda) L.push(...renderLambda(results.lambda, o));
+  if (results.dynamodb) L.push(...renderDynamo(results.dynamodb, o));
 
   if (results.notes.length) {
     L.push('## Notes');

@@ -57,22 +57,23 @@ function ensureLoadTool(o) {
   );
 }
 
-function peersInstalled() {
-  return ['serverless', 'serverless-offline'].every((p) => fs.existsSync(path.join(PEERS_DIR, 'node_modules', p, 'package.json')));
+/** @param {string[]} [packages] */
+function peersInstalled(packages = ['serverless', 'serverless-offline']) {
+  return packages.every((p) => fs.existsSync(path.join(PEERS_DIR, 'node_modules', p, 'package.json')));
 }
 
 /**
  * Installs bench/peers from its lockfile when missing. Returns an error message
  * instead of throwing, so the peers' scenarios can be skipped while the rest runs.
- * @param {{ install: boolean }} o
+ * @param {{ install: boolean, packages?: string[] }} o packages: those that must be there (default: serverless and serverless-offline)
  * @returns {string | null}
  */
 function ensurePeers(o) {
-  if (peersInstalled()) return null;
+  if (peersInstalled(o.packages)) return null;
   if (!o.install) return 'bench/peers is not installed (--no-install); run `npm ci --prefix bench/peers`';
-  say('installing the reference platforms: `npm ci --prefix bench/peers` (serverless@3, serverless-offline@14, workerd; ~0.5 GB, about 30 s) ...');
+  say('installing the reference platforms: `npm ci --prefix bench/peers` (serverless@3, serverless-offline@14, workerd, dynalite; ~0.5 GB, about 30 s) ...');
   const r = runSync('npm', ['ci', '--prefix', PEERS_DIR, '--legacy-peer-deps', '--no-audit', '--no-fund'], { timeoutMs: 600_000 });
-  if (!r.ok || !peersInstalled()) {
+  if (!r.ok || !peersInstalled(o.packages)) {
     return `npm ci --prefix bench/peers failed (${r.error ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`;
   }
   return null;

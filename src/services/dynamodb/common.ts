@@ -83,16 +83,6 @@ export function checkReturnValues(rv: string | undefined, allowed: readonly Retu
   return v;
 }
 
-/**
- * Parameters DynamoDB still accepts from before expressions existed. Nimbus
- * does not translate them yet; a clear error beats silently ignoring a condition.
- */
-export function rejectLegacy(input: Record<string, unknown>, names: readonly string[]): void {
-  for (const n of names) {
-    if (input[n] !== undefined) throw validation(`Nimbus does not support the legacy parameter ${n} yet; use the expression parameters instead`);
-  }
-}
-
 export const EXPRESSION_MEMBERS = {
   ExpressionAttributeNames: member(NAMES_MAP),
   ExpressionAttributeValues: member(document()),

@@ -10,14 +10,13 @@ import {
   checkReturnValues,
   collectionMetrics,
   parseItem,
-  rejectLegacy,
   tableNameOf,
   writeUnits,
 } from './common';
 import type { DynamoEngine } from './engine';
 import { conditionalCheckFailed } from './errors';
-import { compileExpressions } from './expressions';
 import { checkKey } from './keys';
+import { compileRequest } from './legacy';
 import type { Item } from './model/attribute-value';
 import { RV_ON_FAILURE } from './put-item';
 
@@ -38,14 +37,10 @@ export function deleteItem(engine: DynamoEngine): Operation<'DeleteItem'> {
     }),
     output: struct({ Attributes: member(document()), ConsumedCapacity: member(document()), ItemCollectionMetrics: member(document()) }),
     handler: async (i) => {
-      rejectLegacy(i, ['Expected', 'ConditionalOperator']);
       const key = parseItem(i.Key)!;
       const rv = checkReturnValues(i.ReturnValues, ['NONE', 'ALL_OLD']);
-      const expr = compileExpressions({ operation: 'DeleteItem',
-        ConditionExpression: i.ConditionExpression,
-        ExpressionAttributeNames: i.ExpressionAttributeNames,
-        ExpressionAttributeValues: i.ExpressionAttributeValues as Record<string, unknown> | undefined,
-      });
+      // Expected / ConditionalOperator become a ConditionExpression (legacy.ts).
+      const expr = compileRequest('DeleteItem', i);
       const meta = await engine.table(tableNameOf(i.TableName));
       checkKey(meta, key);
       const onFail = i.ReturnValuesOnConditionCheckFailure === 'ALL_OLD';

@@ -11,14 +11,13 @@ import {
   checkReturnValues,
   collectionMetrics,
   parseItem,
-  rejectLegacy,
   tableNameOf,
   writeUnits,
 } from './common';
 import type { DynamoEngine } from './engine';
 import { conditionalCheckFailed } from './errors';
-import { compileExpressions } from './expressions';
 import { checkIndexKeys, itemKey } from './keys';
+import { compileRequest } from './legacy';
 import type { Item } from './model/attribute-value';
 
 export const RV_ON_FAILURE = member(strEnum(['ALL_OLD', 'NONE']));
@@ -40,14 +39,10 @@ export function putItem(engine: DynamoEngine): Operation<'PutItem'> {
     }),
     output: struct({ Attributes: member(document()), ConsumedCapacity: member(document()), ItemCollectionMetrics: member(document()) }),
     handler: async (i) => {
-      rejectLegacy(i, ['Expected', 'ConditionalOperator']);
       const item = parseItem(i.Item)!;
       const rv = checkReturnValues(i.ReturnValues, ['NONE', 'ALL_OLD']);
-      const expr = compileExpressions({ operation: 'PutItem',
-        ConditionExpression: i.ConditionExpression,
-        ExpressionAttributeNames: i.ExpressionAttributeNames,
-        ExpressionAttributeValues: i.ExpressionAttributeValues as Record<string, unknown> | undefined,
-      });
+      // Expected / ConditionalOperator become a ConditionExpression (legacy.ts).
+      const expr = compileRequest('PutItem', i);
       const meta = await engine.table(tableNameOf(i.TableName));
       const key = itemKey(meta, item);
       checkIndexKeys(meta, item);

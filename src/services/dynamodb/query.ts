@@ -1,11 +1,11 @@
 /** Query: one partition of the table or an index, in sort-key order (or reversed), paged. */
 import { bool, defineOperation, document, int, member, required, str, struct, type Operation } from '../../aws';
-import { ATTRIBUTE_MAP, EXPRESSION_MEMBERS, INDEX_NAME, RETURN_CONSUMED, SELECT, TABLE_NAME_OR_ARN, parseItem, rejectLegacy, tableNameOf } from './common';
+import { ATTRIBUTE_MAP, EXPRESSION_MEMBERS, INDEX_NAME, RETURN_CONSUMED, SELECT, TABLE_NAME_OR_ARN, parseItem, tableNameOf } from './common';
 import type { DynamoEngine } from './engine';
 import { validation } from './errors';
-import { compileExpressions } from './expressions';
 import { attributesToGet } from './get-item';
 import { hash32 } from './keys';
+import { compileRequest } from './legacy';
 import { compareScalar, encodeKey, keyPrefixUpperBound, type AttributeValue } from './model/attribute-value';
 import { readPage, readTarget, selectMode, startAfter } from './reads';
 import { attributeType } from './table';
@@ -44,17 +44,10 @@ export function query(engine: DynamoEngine): Operation<'Query'> {
       ConsumedCapacity: member(document()),
     }),
     handler: async (i) => {
-      rejectLegacy(i, ['KeyConditions', 'QueryFilter', 'ConditionalOperator']);
-      if (i.KeyConditionExpression === undefined) throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
+      // KeyConditions / QueryFilter / ConditionalOperator become expressions (legacy.ts), checked first as DynamoDB does.
+      const expr = compileRequest('Query', i);
       const legacy = attributesToGet(i.AttributesToGet as string[] | undefined, i.ProjectionExpression);
       const esk = parseItem(i.ExclusiveStartKey);
-      const expr = compileExpressions({ operation: 'Query',
-        KeyConditionExpression: i.KeyConditionExpression,
-        FilterExpression: i.FilterExpression,
-        ProjectionExpression: i.ProjectionExpression,
-        ExpressionAttributeNames: i.ExpressionAttributeNames,
-        ExpressionAttributeValues: i.ExpressionAttributeValues as Record<string, unknown> | undefined,
-      });
       const meta = await engine.table(tableNameOf(i.TableName));
       const target = readTarget(meta, i.IndexName, i.ConsistentRead);
       const select = selectMode(target, i.Select, i.ProjectionExpression !== undefined || legacy !== undefined);

@@ -4,11 +4,11 @@
  * never overlap and together cover everything.
  */
 import { bool, defineOperation, document, int, member, required, str, struct, type Operation } from '../../aws';
-import { ATTRIBUTE_MAP, EXPRESSION_MEMBERS, INDEX_NAME, RETURN_CONSUMED, SELECT, TABLE_NAME_OR_ARN, parseItem, rejectLegacy, tableNameOf } from './common';
+import { ATTRIBUTE_MAP, EXPRESSION_MEMBERS, INDEX_NAME, RETURN_CONSUMED, SELECT, TABLE_NAME_OR_ARN, parseItem, tableNameOf } from './common';
 import type { DynamoEngine } from './engine';
 import { validation } from './errors';
-import { compileExpressions } from './expressions';
 import { attributesToGet } from './get-item';
+import { compileRequest } from './legacy';
 import { readPage, readTarget, selectMode, startAfter } from './reads';
 
 const HASH_SPACE = 2 ** 32;
@@ -41,7 +41,6 @@ export function scan(engine: DynamoEngine): Operation<'Scan'> {
       ConsumedCapacity: member(document()),
     }),
     handler: async (i) => {
-      rejectLegacy(i, ['ScanFilter', 'ConditionalOperator']);
       if (i.TotalSegments !== undefined && i.Segment === undefined) {
         throw validation('The Segment parameter is required but was not present in the request when parameter TotalSegments is present');
       }
@@ -51,14 +50,10 @@ export function scan(engine: DynamoEngine): Operation<'Scan'> {
       if (i.Segment !== undefined && i.TotalSegments !== undefined && i.Segment >= i.TotalSegments) {
         throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${i.Segment} is not less than TotalSegments: ${i.TotalSegments}`);
       }
+      // ScanFilter / ConditionalOperator become a FilterExpression (legacy.ts).
+      const expr = compileRequest('Scan', i);
       const legacy = attributesToGet(i.AttributesToGet as string[] | undefined, i.ProjectionExpression);
       const esk = parseItem(i.ExclusiveStartKey);
-      const expr = compileExpressions({ operation: 'Scan',
-        FilterExpression: i.FilterExpression,
-        ProjectionExpression: i.ProjectionExpression,
-        ExpressionAttributeNames: i.ExpressionAttributeNames,
-        ExpressionAttributeValues: i.ExpressionAttributeValues as Record<string, unknown> | undefined,
-      });
       const meta = await engine.table(tableNameOf(i.TableName));
       const target = readTarget(meta, i.IndexName, i.ConsistentRead);
       const select = selectMode(target, i.Select, i.ProjectionExpression !== undefined || legacy !== undefined);

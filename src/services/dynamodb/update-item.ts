@@ -14,14 +14,14 @@ import {
   checkItemSize,
   collectionMetrics,
   parseItem,
-  rejectLegacy,
   tableNameOf,
   writeUnits,
 } from './common';
 import type { DynamoEngine } from './engine';
 import { conditionalCheckFailed } from './errors';
-import { compileExpressions, projectPaths, type Path } from './expressions';
+import { projectPaths, type Path } from './expressions';
 import { checkIndexKeys, checkKey } from './keys';
+import { compileRequest } from './legacy';
 import type { Item } from './model/attribute-value';
 import { RV_ON_FAILURE } from './put-item';
 
@@ -44,14 +44,9 @@ export function updateItem(engine: DynamoEngine): Operation<'UpdateItem'> {
     }),
     output: struct({ Attributes: member(document()), ConsumedCapacity: member(document()), ItemCollectionMetrics: member(document()) }),
     handler: async (i) => {
-      rejectLegacy(i, ['AttributeUpdates', 'Expected', 'ConditionalOperator']);
       const key = parseItem(i.Key)!;
-      const expr = compileExpressions({ operation: 'UpdateItem',
-        UpdateExpression: i.UpdateExpression,
-        ConditionExpression: i.ConditionExpression,
-        ExpressionAttributeNames: i.ExpressionAttributeNames,
-        ExpressionAttributeValues: i.ExpressionAttributeValues as Record<string, unknown> | undefined,
-      });
+      // AttributeUpdates / Expected / ConditionalOperator become expressions (legacy.ts).
+      const expr = compileRequest('UpdateItem', i);
       const meta = await engine.table(tableNameOf(i.TableName));
       checkKey(meta, key);
       const onFail = i.ReturnValuesOnConditionCheckFailure === 'ALL_OLD';
