@@ -36,8 +36,7 @@ import {
   parseAuthorization,
   parseCredential,
   sha256Hex,
-  signature,
-  signaturesEqual,
+  signatureMatches,
   signingKey,
   stringToSign,
 } from './sigv4';
@@ -50,6 +49,12 @@ export interface AuthOptions {
   enforce: boolean;
   /** The server's clock (epoch ms). */
   now: number;
+  /**
+   * `parseAuthorization` of this request's Authorization header, when the
+   * caller already parsed it (the endpoint does, to find the service), so a
+   * request parses it once. Never reused across requests.
+   */
+  parsedAuthorization?: ReturnType<typeof parseAuthorization>;
 }
 
 export interface AuthResult {
@@ -81,7 +86,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export function authenticate(service: ServiceDefinition, req: WireRequest, o: AuthOptions): AuthResult {
   const errs = service.authErrors;
   if (!hasAuthentication(req)) throw errs.missing();
-  const parts = signedParts(service, req);
+  const parts = signedParts(service, req, o.parsedAuthorization);
   const t = parseAmzDate(parts.amzDate);
   if (t === null) throw errs.incomplete(`Date must be in ISO-8601 'basic format'. Got '${parts.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`, parts.presigned);
   if (o.enforce) checkTime(service, parts, t, o.now);
@@ -115,7 +120,7 @@ export function authenticate(service: ServiceDefinition, req: WireRequest, o: Au
   const tryUri = (uri: string): { creq: string; sts: string; ok: boolean } => {
     const creq = canonicalRequest(req.method, uri, query, headersBlock, parts.signedHeaders, payloadHash);
     const sts = stringToSign(parts.amzDate, scope, creq);
-    return { creq, sts, ok: signaturesEqual(signature(key, sts), parts.signature) };
+    return { creq, sts, ok: signatureMatches(key, sts, parts.signature) };
   };
   let attempt = tryUri(canonicalUri(req.path, service.singleEncodePath === true));
   // Clients that do not normalize the path (or encode it once more than the SDK) sign the path as sent.
@@ -133,11 +138,11 @@ export function authenticate(service: ServiceDefinition, req: WireRequest, o: Au
   return { principal: resolved.principal, ...decoded };
 }
 
-function signedParts(service: ServiceDefinition, req: WireRequest): SignedParts {
+function signedParts(service: ServiceDefinition, req: WireRequest, preParsed: ReturnType<typeof parseAuthorization> | undefined): SignedParts {
   const errs = service.authErrors;
   const auth = header(req, 'authorization');
   if (auth !== undefined && auth.trim().startsWith('AWS4-')) {
-    const parsed = parseAuthorization(auth);
+    const parsed = preParsed ?? parseAuthorization(auth);
     const date = header(req, 'x-amz-date') ?? httpDateToAmz(header(req, 'date'));
     const problems = 'problems' in parsed ? [...parsed.problems] : [];
     if (date === undefined) problems.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");

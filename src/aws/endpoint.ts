@@ -18,9 +18,9 @@ import { ServiceError, isServiceError } from './errors';
 import { PROTOCOLS } from './protocols';
 import { restPathMatches } from './protocols/rest';
 import { queryParams } from './protocols/query';
-import { parseAuthorization, parseCredential } from './sigv4';
+import { parseAuthorization, parseCredential, type ParsedAuthorization } from './sigv4';
 import type { OperationContext, ServiceDefinition, ValidatedInput } from './types';
-import { header, pairs, queryValue, wireRequest, type WireRequest, type WireResponse } from './wire';
+import { header, queryValue, wireRequestFromRaw, type WireRequest, type WireResponse } from './wire';
 import { readCappedBody } from '../http-body';
 
 export interface AwsEndpointOptions {
@@ -40,6 +40,15 @@ export interface AwsEndpointOptions {
   now?: () => number;
   /** Where unexpected handler failures are reported (default console.error). */
   onInternalError?: (e: unknown, where: { service: string; operation?: string }) => void;
+}
+
+/** Which service a request is for, with the parsed Authorization header that told (parsed once per request). */
+interface Detected {
+  service: ServiceDefinition | null;
+  scopeName?: string;
+  authorization?: ParsedAuthorization | { problems: string[] };
+  /** Told by the signature's scope or X-Amz-Target alone: the body (a query `Action`) cannot change the answer. */
+  final: boolean;
 }
 
 /** Bodies of requests whose service is unknown are read up to this. */
@@ -72,11 +81,11 @@ export class AwsEndpoint {
 
   /** The HTTP listener. Never throws. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
+    req.on('error', ignore);
+    res.on('error', ignore);
     const url = rawUrl(req.url ?? '/');
-    const head = wireRequest(req.method ?? 'GET', url, pairs(req.rawHeaders));
-    const detected = this.detect(head);
+    const head = wireRequestFromRaw(req.method ?? 'GET', url, req.rawHeaders);
+    const detected = this.sniff(head);
     const limit = detected.service?.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -91,7 +100,7 @@ export class AwsEndpoint {
         return;
       }
       const wire: WireRequest = { ...head, body };
-      this.dispatch(wire).then(
+      this.dispatchDetected(wire, detected.final ? detected : this.sniff(wire)).then(
         (r) => this.write(res, head.method, r, false),
         (e: unknown) => {
           this.onInternalError(e, { service: detected.service?.signingName ?? 'unknown' });
@@ -102,9 +111,13 @@ export class AwsEndpoint {
   }
 
   /** The whole pipeline on plain data. Never rejects for AWS-level failures (they are responses). */
-  async dispatch(req: WireRequest): Promise<WireResponse> {
+  dispatch(req: WireRequest): Promise<WireResponse> {
+    return this.dispatchDetected(req, this.sniff(req));
+  }
+
+  private async dispatchDetected(req: WireRequest, detected: Detected): Promise<WireResponse> {
     const requestId = crypto.randomUUID();
-    const { service, scopeName } = this.detect(req);
+    const { service, scopeName } = detected;
     if (!service) return noService(requestId, scopeName);
     const codec = PROTOCOLS[service.protocol];
     let operation: string | undefined;
@@ -113,7 +126,12 @@ export class AwsEndpoint {
       if (resolution.kind !== 'operation') return codec.unknownOperation(service, requestId, resolution, req);
       const { op, labels } = resolution;
       operation = op.name;
-      const auth = authenticate(service, req, { credentials: this.credentials, enforce: this.enforceAuth, now: this.now() });
+      const auth = authenticate(service, req, {
+        credentials: this.credentials,
+        enforce: this.enforceAuth,
+        now: this.now(),
+        parsedAuthorization: detected.authorization,
+      });
       const input = codec.parseInput(service, op, req, labels, auth.body);
       validate(op.input, input);
       const ctx: OperationContext = {
@@ -141,24 +159,29 @@ export class AwsEndpoint {
 
   /** Which service a request is for, and the signing name its credential scope gives (if any). */
   detect(req: WireRequest): { service: ServiceDefinition | null; scopeName?: string } {
-    const scopeName = scopeService(req);
+    const { service, scopeName } = this.sniff(req);
+    return scopeName === undefined ? { service } : { service, scopeName };
+  }
+
+  private sniff(req: WireRequest): Detected {
+    const { scopeName, authorization } = scopeService(req);
     const target = header(req, 'x-amz-target');
     // Two services can share a signing name (DynamoDB and DynamoDB Streams both
     // sign as `dynamodb`); their X-Amz-Target prefixes tell them apart.
     const byTarget = target !== undefined ? this.byTargetPrefix.get(target.slice(0, target.lastIndexOf('.'))) : undefined;
     if (scopeName !== undefined) {
-      if (byTarget && byTarget.signingName === scopeName) return { service: byTarget, scopeName };
-      return { service: this.bySigningName.get(scopeName) ?? null, scopeName };
+      if (byTarget && byTarget.signingName === scopeName) return { service: byTarget, scopeName, authorization, final: true };
+      return { service: this.bySigningName.get(scopeName) ?? null, scopeName, authorization, final: true };
     }
-    if (byTarget) return { service: byTarget };
+    if (byTarget) return { service: byTarget, authorization, final: true };
     if (queryValue(req, 'Action') !== undefined || (req.method === 'POST' && queryParams(req).has('Action'))) {
       const s = this.services.find((x) => x.protocol === 'awsQuery');
-      if (s) return { service: s };
+      if (s) return { service: s, authorization, final: false };
     }
     for (const s of this.services) {
-      if ((s.protocol === 'restJson1' || s.protocol === 'restXml') && restPathMatches(s, req)) return { service: s };
+      if ((s.protocol === 'restJson1' || s.protocol === 'restXml') && restPathMatches(s, req)) return { service: s, authorization, final: false };
     }
-    return { service: this.services.length === 1 ? this.services[0]! : null };
+    return { service: this.services.length === 1 ? this.services[0]! : null, authorization, final: false };
   }
 
   private tooLarge(service: ServiceDefinition | null, limit: number): WireResponse {
@@ -173,13 +196,22 @@ export class AwsEndpoint {
       res.end();
       return;
     }
-    const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
-    const headers: Record<string, string> = { ...r.headers, 'content-length': String(body.length) };
+    // A string body goes to Node as is: it sends the head and a string body in
+    // one write, where a Buffer would first be copied out of the string.
+    const length = typeof r.body === 'string' ? Buffer.byteLength(r.body, 'utf8') : r.body.length;
+    // The response is ours alone by now: add to its headers rather than copy them.
+    const headers = r.headers;
+    headers['content-length'] = String(length);
     if (close) headers.connection = 'close';
     res.writeHead(r.status, headers);
-    res.end(method === 'HEAD' ? undefined : body);
+    if (method === 'HEAD') res.end();
+    else if (typeof r.body === 'string') res.end(r.body, 'utf8');
+    else res.end(r.body);
   }
 }
+
+/** For 'error' events that the response already deals with (one function, not a closure per request). */
+function ignore(): void {}
 
 /** `http://host/path?q` (absolute-form) -> `/path?q`. */
 function rawUrl(url: string): string {
@@ -189,18 +221,19 @@ function rawUrl(url: string): string {
 }
 
 /** The service name of the SigV4 credential scope, from the Authorization header or a presigned query. */
-function scopeService(req: WireRequest): string | undefined {
+function scopeService(req: WireRequest): { scopeName?: string; authorization?: ParsedAuthorization | { problems: string[] } } {
   let credential: string | undefined;
+  let authorization: ParsedAuthorization | { problems: string[] } | undefined;
   const auth = header(req, 'authorization');
   if (auth !== undefined && auth.trim().startsWith('AWS4-')) {
-    const parsed = parseAuthorization(auth);
-    if (!('problems' in parsed)) credential = parsed.credential;
+    authorization = parseAuthorization(auth);
+    if (!('problems' in authorization)) credential = authorization.credential;
   } else {
     credential = queryValue(req, 'X-Amz-Credential');
   }
-  if (credential === undefined) return undefined;
+  if (credential === undefined) return { authorization };
   const c = parseCredential(credential);
-  return 'problem' in c ? undefined : c.service;
+  return { scopeName: 'problem' in c ? undefined : c.service, authorization };
 }
 
 /** A request for a service Nimbus does not have (yet). */

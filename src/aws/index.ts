@@ -20,4 +20,5 @@ export {
   type ServiceDefinition,
 } from './types';
 export * from './shapes';
+export { RawJson, isRawJson } from './raw-json';
 export { wireRequest, type WireRequest, type WireResponse } from './wire';

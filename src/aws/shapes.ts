@@ -11,6 +11,8 @@
  * parameters).
  */
 
+import type { RawJson } from './raw-json';
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /*
@@ -65,9 +67,11 @@ export interface MapShape<V extends Shape = Shape, T = unknown> extends Typed<T>
   readonly max?: number;
   readonly flattened?: boolean;
 }
-export interface StructureShape<M extends Members = Members, T = unknown> extends Typed<T> {
+export interface StructureShape<M extends Members = Members, T = unknown, O = T> extends Typed<T> {
   readonly kind: 'structure';
   readonly members: M;
+  /** Phantom: what a handler may return for this structure as an operation's output (`OutputOf`). */
+  readonly __output?: O;
 }
 export interface DocumentShape extends Typed<JsonValue> {
   readonly kind: 'document';
@@ -98,8 +102,24 @@ type StructType<M extends Members> = Simplify<
   }
 >;
 
+/**
+ * As an operation's output, a top-level `document()` member may also be
+ * pre-serialized JSON (`RawJson`), which the JSON protocols splice as is.
+ */
+type OutputStructType<M extends Members> = Simplify<
+  {
+    -readonly [K in keyof M as M[K]['required'] extends true ? K : never]: OutputMemberType<M[K]['shape']>;
+  } & {
+    -readonly [K in keyof M as M[K]['required'] extends true ? never : K]?: OutputMemberType<M[K]['shape']>;
+  }
+>;
+type OutputMemberType<S> = S extends DocumentShape ? JsonValue | RawJson : TypeOf<S>;
+
 /** The TypeScript type a shape describes. */
 export type TypeOf<S> = S extends Typed<infer T> ? Exclude<T, undefined> : never;
+
+/** What a handler returns for an output structure: its TypeOf, with RawJson allowed for its document members. */
+export type OutputOf<S> = S extends { readonly __output?: infer O } ? Exclude<O, undefined> : TypeOf<S>;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -135,7 +155,7 @@ export function list<M extends Shape>(member: M, c: Omit<ListShape<M>, 'kind' | 
 export function map<V extends Shape>(value: V, c: Omit<MapShape<V>, 'kind' | 'value' | '__type'> = {}): MapShape<V, Record<string, TypeOf<V>>> {
   return { kind: 'map', value, ...c };
 }
-export function struct<const M extends Members>(members: M): StructureShape<M, StructType<M>> {
+export function struct<const M extends Members>(members: M): StructureShape<M, StructType<M>, OutputStructType<M>> {
   return { kind: 'structure', members };
 }
 export function document(): DocumentShape {

@@ -38,7 +38,15 @@ function safeDecode(s: string): string {
   }
 }
 
+/**
+ * One-shot `crypto.hash` (Node >= 20.12) skips building a Hash object per
+ * call; every request hashes its body and its canonical request.
+ */
+const oneShotHash: ((algorithm: string, data: string | Buffer, encoding: 'hex') => string) | undefined =
+  typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function sha256Hex(data: string | Buffer): string {
+  if (oneShotHash) return oneShotHash('sha256', data, 'hex');
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
@@ -48,7 +56,8 @@ function hmac(key: Buffer | string, data: string): Buffer {
 
 /** The canonical URI of a raw (as sent, percent-encoded) request path. */
 export function canonicalUri(rawPath: string, singleEncode: boolean): string {
-  if (rawPath === '') return '/';
+  // Every JSON-protocol request posts to `/`.
+  if (rawPath === '' || rawPath === '/') return '/';
   if (singleEncode) return rawPath;
   const segments: string[] = [];
   for (const seg of rawPath.split('/')) {
@@ -77,6 +86,7 @@ export function parseQuery(rawQuery: string, plusIsSpace = false): [string, stri
 
 /** The canonical query string (pairs already decoded). */
 export function canonicalQuery(pairs: readonly (readonly [string, string])[]): string {
+  if (pairs.length === 0) return '';
   return pairs
     .filter(([k]) => k.toLowerCase() !== 'x-amz-signature')
     .map(([k, v]) => [escapeUri(k), escapeUri(v)] as const)
@@ -85,13 +95,27 @@ export function canonicalQuery(pairs: readonly (readonly [string, string])[]): s
     .join('&');
 }
 
+/** What canonicalValue would change: CR/LF, tabs, a run of spaces, or whitespace at either end (`\s` is what trim() removes). */
+const NEEDS_CANONICALIZING = /[\r\n\t]| {2}|^\s|\s$/;
+
 function canonicalValue(v: string): string {
+  // Most values (dates, hashes, content types) are already canonical.
+  if (!NEEDS_CANONICALIZING.test(v)) return v;
   return v.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').trim();
 }
 
 /** `name:value\n` lines for the signed headers (lower-cased names, in the order given). */
 export function canonicalHeaders(headers: ReadonlyMap<string, readonly string[]>, signed: readonly string[]): string {
-  return signed.map((name) => `${name}:${(headers.get(name) ?? []).map(canonicalValue).join(',')}\n`).join('');
+  let out = '';
+  for (const name of signed) {
+    const values = headers.get(name);
+    let joined = '';
+    if (values !== undefined) {
+      for (let i = 0; i < values.length; i++) joined += (i === 0 ? '' : ',') + canonicalValue(values[i]!);
+    }
+    out += `${name}:${joined}\n`;
+  }
+  return out;
 }
 
 export function canonicalRequest(method: string, uri: string, query: string, headersBlock: string, signed: readonly string[], payloadHash: string): string {
@@ -131,6 +155,19 @@ export function signature(key: Buffer, toSign: string): string {
 export function signaturesEqual(a: string, b: string): boolean {
   if (a.length !== b.length || !/^[0-9a-f]*$/.test(b)) return false;
   return crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+const HEX_SIGNATURE = /^[0-9a-f]{64}$/;
+
+/**
+ * Whether `provided` (hex) is the signature of `toSign` under `key`, compared
+ * in constant time as signaturesEqual does, on the raw digest: no hex string
+ * and one Buffer fewer per request.
+ */
+export function signatureMatches(key: Buffer, toSign: string, provided: string): boolean {
+  if (!HEX_SIGNATURE.test(provided)) return false;
+  const expected = crypto.createHmac('sha256', key).update(toSign, 'utf8').digest();
+  return crypto.timingSafeEqual(expected, Buffer.from(provided, 'hex'));
 }
 
 export interface ParsedAuthorization {

@@ -4,7 +4,7 @@
  * gets (typed input and a context). Handlers never see `req`/`res`.
  */
 import type { ServiceError } from './errors';
-import type { StructureShape, TypeOf } from './shapes';
+import type { OutputOf, StructureShape, TypeOf } from './shapes';
 
 export type Protocol = 'awsJson1_0' | 'awsJson1_1' | 'awsQuery' | 'restJson1' | 'restXml';
 
@@ -64,7 +64,7 @@ export interface OperationSpec<N extends string, I extends StructureShape, O ext
   output: O;
   payloadContentType?: string;
   xmlRoot?: { input?: string; output?: string };
-  handler: (input: TypeOf<I>, ctx: OperationContext) => Promise<TypeOf<O>>;
+  handler: (input: TypeOf<I>, ctx: OperationContext) => Promise<OutputOf<O>>;
 }
 
 /**

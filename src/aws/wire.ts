@@ -25,7 +25,7 @@ export interface WireResponse {
 
 export function header(req: Pick<WireRequest, 'headers'>, name: string): string | undefined {
   const v = req.headers.get(name);
-  return v === undefined ? undefined : v.join(',');
+  return v === undefined ? undefined : v.length === 1 ? v[0] : v.join(',');
 }
 
 export function queryValue(req: Pick<WireRequest, 'query'>, name: string): string | undefined {
@@ -34,18 +34,34 @@ export function queryValue(req: Pick<WireRequest, 'query'>, name: string): strin
 }
 
 /** Builds a WireRequest from a URL (path + query) and raw header pairs. */
-export function wireRequest(method: string, url: string, rawHeaders: readonly (readonly [string, string])[], body: Buffer = Buffer.alloc(0)): WireRequest {
+export function wireRequest(method: string, url: string, rawHeaders: readonly (readonly [string, string])[], body: Buffer = EMPTY_BODY): WireRequest {
+  const headers = new Map<string, string[]>();
+  for (const [k, v] of rawHeaders) addHeader(headers, k, v);
+  return withUrl(method, url, headers, body);
+}
+
+/** The same from Node's flat `rawHeaders` ([k, v, k, v, ...]), without building pairs first. */
+export function wireRequestFromRaw(method: string, url: string, rawHeaders: readonly string[], body: Buffer = EMPTY_BODY): WireRequest {
+  const headers = new Map<string, string[]>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) addHeader(headers, rawHeaders[i]!, rawHeaders[i + 1]!);
+  return withUrl(method, url, headers, body);
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+const NO_QUERY: readonly (readonly [string, string])[] = Object.freeze([]);
+
+function addHeader(headers: Map<string, string[]>, k: string, v: string): void {
+  const n = k.toLowerCase();
+  const list = headers.get(n);
+  if (list) list.push(v);
+  else headers.set(n, [v]);
+}
+
+function withUrl(method: string, url: string, headers: Map<string, string[]>, body: Buffer): WireRequest {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
-  const headers = new Map<string, string[]>();
-  for (const [k, v] of rawHeaders) {
-    const n = k.toLowerCase();
-    const list = headers.get(n);
-    if (list) list.push(v);
-    else headers.set(n, [v]);
-  }
-  return { method: method.toUpperCase(), path, rawQuery, query: parseQuery(rawQuery), headers, body };
+  return { method: method.toUpperCase(), path, rawQuery, query: rawQuery === '' ? NO_QUERY : parseQuery(rawQuery), headers, body };
 }
 
 /** Node's `rawHeaders` ([k, v, k, v, ...]) as pairs. */

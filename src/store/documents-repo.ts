@@ -143,11 +143,21 @@ export class DocumentsRepo implements DocumentStore {
     }
     const dir = q.reverse ? 'DESC' : 'ASC';
     params.push(q.limit);
-    const rows = await this.db.all<ItemRow>(
-      `SELECT ${ITEM_COLUMNS} FROM dynamodb_items WHERE ${where.join(' AND ')} ORDER BY sk ${dir}, bpk ${dir}, bsk ${dir} LIMIT ?`,
-      params,
-    );
-    return rows.map(toIndexRow);
+    // Only the columns the query does not fix: every BLOB read back is a
+    // Buffer allocated per row, which cost more than the row's 1 KB item text.
+    // h and pk are the query's own (WHERE h = ? AND pk = ?), and base rows
+    // (index '') always have empty bpk and bsk (see getBase).
+    const sql = `SELECT ${q.index === '' ? 'sk' : 'sk, bpk, bsk'}, item, size FROM dynamodb_items WHERE ${where.join(' AND ')} ORDER BY sk ${dir}, bpk ${dir}, bsk ${dir} LIMIT ?`;
+    const rows = await this.db.all<{ sk: Uint8Array; bpk?: Uint8Array; bsk?: Uint8Array; item: string; size: number }>(sql, params);
+    return rows.map((r) => ({
+      h: q.h,
+      pk: q.pk,
+      sk: buf(r.sk),
+      bpk: r.bpk === undefined ? EMPTY : buf(r.bpk),
+      bsk: r.bsk === undefined ? EMPTY : buf(r.bsk),
+      item: r.item,
+      size: r.size,
+    }));
   }
 
   async scan(q: DocScanQuery): Promise<DocIndexRow[]> {
@@ -275,13 +285,21 @@ async function nextId(t: Queryable, kind: string): Promise<number> {
   return Number(r?.last);
 }
 
+/**
+ * Built once: the statement caches key on the text, and every GetItem and
+ * write looks it up. Only the columns the key does not already give: each
+ * BLOB read back is a Buffer allocated per row.
+ */
+const GET_BASE_SQL = `SELECT item, size FROM dynamodb_items WHERE tid = ? AND ix = '' AND h = ? AND pk = ? AND sk = ? AND bpk = ? AND bsk = ?`;
+
 async function getBase(q: Queryable, tableId: number, h: number, pk: Buffer, sk: Buffer): Promise<DocIndexRow | null> {
-  const r = await q.get<ItemRow>(
-    `SELECT ${ITEM_COLUMNS} FROM dynamodb_items WHERE tid = ? AND ix = '' AND h = ? AND pk = ? AND sk = ? AND bpk = ? AND bsk = ?`,
-    [tableId, h, pk, sk, EMPTY, EMPTY],
-  );
-  return r ? toIndexRow(r) : null;
+  const r = await q.get<{ item: string; size: number | string }>(GET_BASE_SQL, [tableId, h, pk, sk, EMPTY, EMPTY]);
+  // The key columns equal what was asked for (BLOBs compare byte for byte).
+  return r ? { h, pk, sk, bpk: EMPTY, bsk: EMPTY, item: r.item, size: Number(r.size) } : null;
 }
+
+const PUT_SQL = `INSERT INTO dynamodb_items (tid, ix, h, pk, sk, bpk, bsk, ttl, size, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tid, ix, h, pk, sk, bpk, bsk) DO UPDATE SET ttl = excluded.ttl, size = excluded.size, item = excluded.item`;
 
 class WriteTx implements DocWriteTx {
   constructor(private readonly t: Tx) {}
@@ -296,11 +314,7 @@ class WriteTx implements DocWriteTx {
   }
 
   async put(tableId: number, index: string, row: DocIndexRow, ttl: number | null): Promise<void> {
-    await this.t.run(
-      `INSERT INTO dynamodb_items (tid, ix, h, pk, sk, bpk, bsk, ttl, size, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tid, ix, h, pk, sk, bpk, bsk) DO UPDATE SET ttl = excluded.ttl, size = excluded.size, item = excluded.item`,
-      [tableId, index, row.h, row.pk, row.sk, row.bpk, row.bsk, ttl, row.size, row.item],
-    );
+    await this.t.run(PUT_SQL, [tableId, index, row.h, row.pk, row.sk, row.bpk, row.bsk, ttl, row.size, row.item]);
   }
 
   async delete(tableId: number, index: string, row: Pick<DocIndexRow, 'h' | 'pk' | 'sk' | 'bpk' | 'bsk'>): Promise<void> {

@@ -173,7 +173,7 @@ export class SqliteDb implements Db {
 
   allSync<T extends object>(sql: string, params?: readonly SqlValue[]): T[] {
     try {
-      return this.prepare(sql).all(...normalizeParams(params)) as T[];
+      return this.prepare(sql).all(bindable(params)) as T[];
     } catch (e) {
       throw wrapQueryError(e, sql);
     }
@@ -181,7 +181,7 @@ export class SqliteDb implements Db {
 
   getSync<T extends object>(sql: string, params?: readonly SqlValue[]): T | undefined {
     try {
-      return this.prepare(sql).get(...normalizeParams(params)) as T | undefined;
+      return this.prepare(sql).get(bindable(params)) as T | undefined;
     } catch (e) {
       throw wrapQueryError(e, sql);
     }
@@ -189,7 +189,7 @@ export class SqliteDb implements Db {
 
   runSync(sql: string, params?: readonly SqlValue[]): RunResult {
     try {
-      return { changes: this.prepare(sql).run(...normalizeParams(params)).changes };
+      return { changes: this.prepare(sql).run(bindable(params)).changes };
     } catch (e) {
       throw wrapQueryError(e, sql);
     }
@@ -219,7 +219,7 @@ export class SqliteDb implements Db {
         if (row.length !== columns.length) {
           throw new PlatformError('ERR_INTERNAL', `insertRows into ${table}: row has ${row.length} values for ${columns.length} columns`);
         }
-        changes += stmt.run(...normalizeParams(row)).changes;
+        changes += stmt.run(bindable(row)).changes;
       }
     } catch (e) {
       throw wrapQueryError(e, sql);
@@ -300,7 +300,17 @@ export class SqliteDb implements Db {
     } catch (e) {
       return Promise.reject(wrapQueryError(e, sql));
     }
-    return readonly ? this.outside(read) : this.tx(write);
+    if (!readonly) return this.tx(write);
+    // The common case of `outside`, without its closure and promise chain: a
+    // read with no transaction open runs now (GetItem's one statement).
+    if (this.mutex.idle) {
+      try {
+        return Promise.resolve(read());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.outside(read);
   }
 
   private rollback(): void {
@@ -366,6 +376,22 @@ class SqliteTx implements Tx {
       return Promise.reject(e);
     }
   }
+}
+
+/**
+ * Parameters as better-sqlite3 binds them (an array binds its elements as the
+ * anonymous parameters). Copied only when a value needs converting
+ * (normalizeParams: booleans, undefined), which hot statements never have.
+ */
+const NO_PARAMS: SqlValue[] = [];
+
+function bindable(params: readonly SqlValue[] | undefined): SqlValue[] {
+  if (!params || params.length === 0) return NO_PARAMS;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    if (typeof v === 'boolean' || v === undefined) return normalizeParams(params);
+  }
+  return params as SqlValue[];
 }
 
 function isBusy(e: unknown): boolean {

@@ -9,7 +9,7 @@
  * unless the error says otherwise. An unknown target is 400
  * `com.amazon.coral.service#UnknownOperationException` (dynalite, from DynamoDB).
  */
-import { fromJsonStruct, toJsonStruct } from '../codec';
+import { fromJsonStruct, toJsonStructText } from '../codec';
 import { CORAL_SERVICE, ServiceError, serializationError } from '../errors';
 import type { JsonValue } from '../shapes';
 import type { Operation, OutputValue, ServiceDefinition } from '../types';
@@ -21,12 +21,14 @@ function contentType(service: ServiceDefinition): string {
 }
 
 function baseHeaders(service: ServiceDefinition, requestId: string): Record<string, string> {
-  return { 'content-type': contentType(service), 'x-amzn-requestid': requestId, ...(service.requestIdHeaders?.(requestId) ?? {}) };
+  const headers: Record<string, string> = { 'content-type': contentType(service), 'x-amzn-requestid': requestId };
+  return service.requestIdHeaders ? Object.assign(headers, service.requestIdHeaders(requestId)) : headers;
 }
 
 export function parseJsonBody(body: Buffer, service: ServiceDefinition): { [k: string]: JsonValue } {
   const text = body.toString('utf8');
-  if (text.trim() === '') return {};
+  // Not `text.trim() === ''`: that copies every (non-empty) body first.
+  if (/^\s*$/.test(text)) return {};
   let v: JsonValue;
   try {
     v = JSON.parse(text) as JsonValue;
@@ -63,7 +65,7 @@ export const jsonRpcProtocol: ProtocolCodec = {
   },
 
   serializeOutput(service, op, output: OutputValue, requestId): WireResponse {
-    return { status: 200, headers: baseHeaders(service, requestId), body: JSON.stringify(toJsonStruct(op.output, output, 'all')) };
+    return { status: 200, headers: baseHeaders(service, requestId), body: toJsonStructText(op.output, output, 'all') };
   },
 
   serializeError(service, err, requestId): WireResponse {

@@ -7,7 +7,7 @@
  * ..."}`, as botocore records it in LocalStack's AWS-validated snapshots), and
  * header-bound members go to headers (Lambda's `Retry-After`).
  */
-import { fromJsonStruct, toJsonStruct } from '../codec';
+import { fromJsonStruct, toJsonStructText } from '../codec';
 import type { JsonValue } from '../shapes';
 import type { OutputValue } from '../types';
 import type { WireResponse } from '../wire';
@@ -23,7 +23,7 @@ export const restJsonProtocol: ProtocolCodec = {
   },
 
   serializeOutput(service, op, output: OutputValue, requestId): WireResponse {
-    const r = serializeRestOutput(op, output, (shape, v) => JSON.stringify(toJsonStruct(shape, v, 'body')), 'application/json');
+    const r = serializeRestOutput(op, output, (shape, v) => toJsonStructText(shape, v, 'body'), 'application/json');
     // An operation may answer with its own request id (Lambda's Invoke: the invocation's).
     return { ...r, headers: { 'x-amzn-requestid': requestId, ...(service.requestIdHeaders?.(requestId) ?? {}), ...r.headers } };
   },

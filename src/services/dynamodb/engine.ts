@@ -99,9 +99,14 @@ export class DynamoEngine {
   // ---- reads --------------------------------------------------------------
 
   async getItem(meta: TableMeta, key: Item): Promise<Item | null> {
-    const k = rowKey(meta.key, key);
-    const row = await this.store.getItem(meta.storeId, k.h, k.pk, k.sk);
+    const row = await this.getItemRow(meta, key);
     return row ? (JSON.parse(row.item) as Item) : null;
+  }
+
+  /** The item's base row as stored: `item` is its JSON text (JSON.stringify of the item), `size` its itemSize. */
+  getItemRow(meta: TableMeta, key: Item): Promise<DocIndexRow | null> {
+    const k = rowKey(meta.key, key);
+    return this.store.getItem(meta.storeId, k.h, k.pk, k.sk);
   }
 
   // ---- writes -------------------------------------------------------------

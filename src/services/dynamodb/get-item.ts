@@ -1,5 +1,5 @@
 /** GetItem: every read is strongly consistent here, so ConsistentRead only changes the capacity reported. */
-import { bool, defineOperation, document, list, member, required, str, struct, type Operation } from '../../aws';
+import { RawJson, bool, defineOperation, document, list, member, required, str, struct, type Operation } from '../../aws';
 import { ATTRIBUTE_MAP, NAMES_MAP, RETURN_CONSUMED, TABLE_NAME_OR_ARN, capacity, parseItem, readUnits, tableNameOf } from './common';
 import type { DynamoEngine } from './engine';
 import { validation } from './errors';
@@ -42,10 +42,24 @@ export function getItem(engine: DynamoEngine): Operation<'GetItem'> {
       const expr = compileExpressions({ operation: 'GetItem', ProjectionExpression: i.ProjectionExpression, ExpressionAttributeNames: i.ExpressionAttributeNames });
       const meta = await engine.table(tableNameOf(i.TableName));
       checkKey(meta, key);
-      const item = await engine.getItem(meta, key);
-      const out: { Item?: Item; ConsumedCapacity?: unknown } = {};
-      if (item) out.Item = legacy ? legacy(item) : expr.project ? expr.project(item) : item;
-      const cc = capacity(i.ReturnConsumedCapacity, meta.name, readUnits(item ? itemSize(item) : 0, i.ConsistentRead === true), 'read');
+      const out: { Item?: Item | RawJson; ConsumedCapacity?: unknown } = {};
+      let size = 0;
+      if (!legacy && !expr.project) {
+        // The whole item: its stored JSON text goes out as it is (raw-json.ts),
+        // and the row's size is the item's itemSize, recorded when it was written.
+        const row = await engine.getItemRow(meta, key);
+        if (row) {
+          out.Item = new RawJson(row.item);
+          size = row.size;
+        }
+      } else {
+        const item = await engine.getItem(meta, key);
+        if (item) {
+          out.Item = legacy ? legacy(item) : expr.project!(item);
+          size = itemSize(item);
+        }
+      }
+      const cc = capacity(i.ReturnConsumedCapacity, meta.name, readUnits(size, i.ConsistentRead === true), 'read');
       if (cc) out.ConsumedCapacity = cc;
       return out as never;
     },

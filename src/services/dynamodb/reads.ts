@@ -4,6 +4,7 @@
  * page (DynamoDB stops reading once it has read 1 MB of items, before the
  * filter, and says where to continue), filters, counts and capacity.
  */
+import { RawJson } from '../../aws';
 import type { DocIndexRow } from '../../store/types';
 import { capacity, readUnits } from './common';
 import type { DynamoEngine } from './engine';
@@ -78,7 +79,8 @@ export interface PageInput {
 }
 
 export interface PageOutput {
-  Items?: Item[];
+  /** RawJson when the stored items go out unchanged (no filter, no projection). */
+  Items?: Item[] | RawJson;
   Count: number;
   ScannedCount: number;
   LastEvaluatedKey?: Item;
@@ -97,6 +99,12 @@ export async function readPage(engine: DynamoEngine, p: PageInput): Promise<Page
   let stopped = false;
   const needBase =
     target.index?.kind === 'local' && target.index.projection.type !== 'ALL' && (p.select === 'ALL_ATTRIBUTES' || p.select === 'SPECIFIC_ATTRIBUTES');
+  // Without a filter, a base-table lookup or a projection the stored JSON text
+  // is the answer: keep it as text (no parse, no re-serialization) and parse
+  // only the last item, for LastEvaluatedKey.
+  const projects = p.legacyProjection !== undefined || expr.project !== undefined;
+  const raw = !needBase && !expr.filter && (p.select === 'COUNT' || !projects);
+  const texts: string[] = [];
   while (more && !stopped) {
     const want = p.limit === undefined ? 256 : Math.min(256, p.limit - scanned);
     const rows = await p.fetch(last, want);
@@ -105,22 +113,26 @@ export async function readPage(engine: DynamoEngine, p: PageInput): Promise<Page
       last = row;
       scanned++;
       bytes += row.size;
-      let item = JSON.parse(row.item) as Item;
-      if (needBase) {
-        const full = await engine.getItem(target.meta, keyOf(target.meta.key, item));
-        if (full) item = full;
+      if (raw) texts.push(row.item);
+      else {
+        let item = JSON.parse(row.item) as Item;
+        if (needBase) {
+          const full = await engine.getItem(target.meta, keyOf(target.meta.key, item));
+          if (full) item = full;
+        }
+        lastItem = item;
+        if (!expr.filter || expr.filter(item)) items.push(item);
       }
-      lastItem = item;
-      if (!expr.filter || expr.filter(item)) items.push(item);
       if ((p.limit !== undefined && scanned >= p.limit) || bytes >= PAGE_BYTES) {
         stopped = true;
         break;
       }
     }
   }
-  const out: PageOutput = { Count: items.length, ScannedCount: scanned };
+  if (raw && stopped && last) lastItem = JSON.parse(last.item) as Item;
+  const out: PageOutput = { Count: raw ? texts.length : items.length, ScannedCount: scanned };
   if (p.select !== 'COUNT') {
-    out.Items = items.map((it) => (p.legacyProjection ? p.legacyProjection(it) : expr.project ? expr.project(it) : it));
+    out.Items = raw ? RawJson.array(texts) : items.map((it) => (p.legacyProjection ? p.legacyProjection(it) : expr.project ? expr.project(it) : it));
   }
   if (stopped && lastItem) {
     const names = target.index ? indexKeyNames(target.meta, target.index) : [target.meta.key.hash, ...(target.meta.key.range ? [target.meta.key.range] : [])];
