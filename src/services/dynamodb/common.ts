@@ -2,10 +2,11 @@
  * What several operations share: shapes of common members, item and key
  * parsing, ReturnValues, ConsumedCapacity and ItemCollectionMetrics.
  */
-import { document, map, member, str, strEnum, type JsonValue } from '../../aws';
+import { document, map, member, str, strEnum, struct, type JsonValue } from '../../aws';
 import { validateItem, itemSize, type Item } from './model/attribute-value';
 import { validation } from './errors';
 import type { TableMeta } from './table';
+import type { WriteOutcome } from './engine';
 
 /** `[a-zA-Z0-9_.-]+`, 3..255 (CreateTable's TableName constraint, reported as AWS words it). */
 export const TABLE_NAME = str({ min: 3, max: 255, pattern: '[a-zA-Z0-9_.-]+' });
@@ -87,3 +88,36 @@ export const EXPRESSION_MEMBERS = {
   ExpressionAttributeNames: member(NAMES_MAP),
   ExpressionAttributeValues: member(document()),
 } as const;
+
+/** ReturnValuesOnConditionCheckFailure (PutItem, UpdateItem, DeleteItem, transactions). */
+export const RV_ON_FAILURE = member(strEnum(['ALL_OLD', 'NONE']));
+
+/** The members PutItem, UpdateItem and DeleteItem share besides their item or key. */
+export const WRITE_MEMBERS = {
+  ConditionExpression: member(str()),
+  ...EXPRESSION_MEMBERS,
+  ReturnValues: member(strEnum(['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'])),
+  ReturnConsumedCapacity: RETURN_CONSUMED,
+  ReturnItemCollectionMetrics: RETURN_METRICS,
+  ReturnValuesOnConditionCheckFailure: RV_ON_FAILURE,
+  Expected: member(document()),
+  ConditionalOperator: member(str()),
+} as const;
+
+export const WRITE_OUTPUT = struct({ Attributes: member(document()), ConsumedCapacity: member(document()), ItemCollectionMetrics: member(document()) });
+
+/** The answer of a single-item write: the attributes asked for, capacity and item collection metrics when requested. */
+export function writeResult(
+  i: { ReturnConsumedCapacity?: string; ReturnItemCollectionMetrics?: string },
+  meta: TableMeta,
+  out: WriteOutcome,
+  attributes: Item | undefined,
+): { Attributes?: Item; ConsumedCapacity?: unknown; ItemCollectionMetrics?: unknown } {
+  const result: { Attributes?: Item; ConsumedCapacity?: unknown; ItemCollectionMetrics?: unknown } = {};
+  if (attributes && Object.keys(attributes).length > 0) result.Attributes = attributes;
+  const cc = capacity(i.ReturnConsumedCapacity, meta.name, writeUnits(out.old, out.new), 'write');
+  if (cc) result.ConsumedCapacity = cc;
+  const cm = collectionMetrics(i.ReturnItemCollectionMetrics, meta, out.new ?? out.old);
+  if (cm) result.ItemCollectionMetrics = cm;
+  return result;
+}

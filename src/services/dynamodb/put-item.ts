@@ -1,26 +1,10 @@
 /** PutItem: replaces the whole item, optionally under a condition on the item it replaces. */
-import { defineOperation, document, member, required, str, strEnum, struct, type Operation } from '../../aws';
-import {
-  ATTRIBUTE_MAP,
-  EXPRESSION_MEMBERS,
-  RETURN_CONSUMED,
-  RETURN_METRICS,
-  TABLE_NAME_OR_ARN,
-  capacity,
-  checkItemSize,
-  checkReturnValues,
-  collectionMetrics,
-  parseItem,
-  tableNameOf,
-  writeUnits,
-} from './common';
+import { defineOperation, required, struct, type Operation } from '../../aws';
+import { ATTRIBUTE_MAP, TABLE_NAME_OR_ARN, WRITE_MEMBERS, WRITE_OUTPUT, checkItemSize, checkReturnValues, parseItem, tableNameOf, writeResult } from './common';
 import type { DynamoEngine } from './engine';
 import { conditionalCheckFailed } from './errors';
 import { checkIndexKeys, itemKey } from './keys';
 import { compileRequest } from './legacy';
-import type { Item } from './model/attribute-value';
-
-export const RV_ON_FAILURE = member(strEnum(['ALL_OLD', 'NONE']));
 
 export function putItem(engine: DynamoEngine): Operation<'PutItem'> {
   return defineOperation({
@@ -28,16 +12,9 @@ export function putItem(engine: DynamoEngine): Operation<'PutItem'> {
     input: struct({
       TableName: required(TABLE_NAME_OR_ARN),
       Item: required(ATTRIBUTE_MAP),
-      ConditionExpression: member(str()),
-      ...EXPRESSION_MEMBERS,
-      ReturnValues: member(strEnum(['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'])),
-      ReturnConsumedCapacity: RETURN_CONSUMED,
-      ReturnItemCollectionMetrics: RETURN_METRICS,
-      ReturnValuesOnConditionCheckFailure: RV_ON_FAILURE,
-      Expected: member(document()),
-      ConditionalOperator: member(str()),
+      ...WRITE_MEMBERS,
     }),
-    output: struct({ Attributes: member(document()), ConsumedCapacity: member(document()), ItemCollectionMetrics: member(document()) }),
+    output: WRITE_OUTPUT,
     handler: async (i) => {
       const item = parseItem(i.Item)!;
       const rv = checkReturnValues(i.ReturnValues, ['NONE', 'ALL_OLD']);
@@ -56,13 +33,7 @@ export function putItem(engine: DynamoEngine): Operation<'PutItem'> {
           return { kind: 'put', item };
         },
       });
-      const result: { Attributes?: Item; ConsumedCapacity?: unknown; ItemCollectionMetrics?: unknown } = {};
-      if (rv === 'ALL_OLD' && out.old) result.Attributes = out.old;
-      const cc = capacity(i.ReturnConsumedCapacity, meta.name, writeUnits(out.old, item), 'write');
-      if (cc) result.ConsumedCapacity = cc;
-      const cm = collectionMetrics(i.ReturnItemCollectionMetrics, meta, item);
-      if (cm) result.ItemCollectionMetrics = cm;
-      return result as never;
+      return writeResult(i, meta, out, rv === 'ALL_OLD' ? (out.old ?? undefined) : undefined) as never;
     },
   });
 }

@@ -7,7 +7,7 @@ import { attributesToGet } from './get-item';
 import { hash32 } from './keys';
 import { compileRequest } from './legacy';
 import { compareScalar, encodeKey, keyPrefixUpperBound, type AttributeValue } from './model/attribute-value';
-import { readPage, readTarget, selectMode, startAfter } from './reads';
+import { READ_OUTPUT, readPage, readTarget, selectMode, startAfter } from './reads';
 import { attributeType } from './table';
 
 function shown(v: AttributeValue): string {
@@ -36,13 +36,7 @@ export function query(engine: DynamoEngine): Operation<'Query'> {
       QueryFilter: member(document()),
       ConditionalOperator: member(str()),
     }),
-    output: struct({
-      Items: member(document()),
-      Count: member(int()),
-      ScannedCount: member(int()),
-      LastEvaluatedKey: member(document()),
-      ConsumedCapacity: member(document()),
-    }),
+    output: READ_OUTPUT,
     handler: async (i) => {
       // KeyConditions / QueryFilter / ConditionalOperator become expressions (legacy.ts), checked first as DynamoDB does.
       const expr = compileRequest('Query', i);

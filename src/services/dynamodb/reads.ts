@@ -4,7 +4,7 @@
  * page (DynamoDB stops reading once it has read 1 MB of items, before the
  * filter, and says where to continue), filters, counts and capacity.
  */
-import { RawJson } from '../../aws';
+import { RawJson, document, int, member, struct } from '../../aws';
 import type { DocIndexRow } from '../../store/types';
 import { capacity, readUnits } from './common';
 import type { DynamoEngine } from './engine';
@@ -13,6 +13,15 @@ import type { CompiledExpressions } from './expressions';
 import { checkKey, indexKeyNames, keyOf, rowKey } from './keys';
 import type { Item } from './model/attribute-value';
 import { findIndex, type IndexMeta, type KeySchema, type TableMeta } from './table';
+
+/** What Query and Scan answer. */
+export const READ_OUTPUT = struct({
+  Items: member(document()),
+  Count: member(int()),
+  ScannedCount: member(int()),
+  LastEvaluatedKey: member(document()),
+  ConsumedCapacity: member(document()),
+});
 
 /** DynamoDB returns at most 1 MB of read data per page. */
 export const PAGE_BYTES = 1024 * 1024;

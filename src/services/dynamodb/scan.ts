@@ -9,7 +9,7 @@ import type { DynamoEngine } from './engine';
 import { validation } from './errors';
 import { attributesToGet } from './get-item';
 import { compileRequest } from './legacy';
-import { readPage, readTarget, selectMode, startAfter } from './reads';
+import { READ_OUTPUT, readPage, readTarget, selectMode, startAfter } from './reads';
 
 const HASH_SPACE = 2 ** 32;
 
@@ -33,13 +33,7 @@ export function scan(engine: DynamoEngine): Operation<'Scan'> {
       ScanFilter: member(document()),
       ConditionalOperator: member(str()),
     }),
-    output: struct({
-      Items: member(document()),
-      Count: member(int()),
-      ScannedCount: member(int()),
-      LastEvaluatedKey: member(document()),
-      ConsumedCapacity: member(document()),
-    }),
+    output: READ_OUTPUT,
     handler: async (i) => {
       if (i.TotalSegments !== undefined && i.Segment === undefined) {
         throw validation('The Segment parameter is required but was not present in the request when parameter TotalSegments is present');

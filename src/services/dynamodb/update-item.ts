@@ -3,27 +3,14 @@
  * key when absent), optionally under a condition. UPDATED_OLD / UPDATED_NEW
  * return only the paths the expression touched, as AWS does.
  */
-import { defineOperation, document, member, required, str, strEnum, struct, type Operation } from '../../aws';
-import {
-  ATTRIBUTE_MAP,
-  EXPRESSION_MEMBERS,
-  RETURN_CONSUMED,
-  RETURN_METRICS,
-  TABLE_NAME_OR_ARN,
-  capacity,
-  checkItemSize,
-  collectionMetrics,
-  parseItem,
-  tableNameOf,
-  writeUnits,
-} from './common';
+import { defineOperation, document, member, required, str, struct, type Operation } from '../../aws';
+import { ATTRIBUTE_MAP, TABLE_NAME_OR_ARN, WRITE_MEMBERS, WRITE_OUTPUT, checkItemSize, parseItem, tableNameOf, writeResult } from './common';
 import type { DynamoEngine } from './engine';
 import { conditionalCheckFailed } from './errors';
 import { projectPaths, type Path } from './expressions';
 import { checkIndexKeys, checkKey } from './keys';
 import { compileRequest } from './legacy';
 import type { Item } from './model/attribute-value';
-import { RV_ON_FAILURE } from './put-item';
 
 export function updateItem(engine: DynamoEngine): Operation<'UpdateItem'> {
   return defineOperation({
@@ -32,17 +19,10 @@ export function updateItem(engine: DynamoEngine): Operation<'UpdateItem'> {
       TableName: required(TABLE_NAME_OR_ARN),
       Key: required(ATTRIBUTE_MAP),
       UpdateExpression: member(str()),
-      ConditionExpression: member(str()),
-      ...EXPRESSION_MEMBERS,
-      ReturnValues: member(strEnum(['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW'])),
-      ReturnConsumedCapacity: RETURN_CONSUMED,
-      ReturnItemCollectionMetrics: RETURN_METRICS,
-      ReturnValuesOnConditionCheckFailure: RV_ON_FAILURE,
       AttributeUpdates: member(document()),
-      Expected: member(document()),
-      ConditionalOperator: member(str()),
+      ...WRITE_MEMBERS,
     }),
-    output: struct({ Attributes: member(document()), ConsumedCapacity: member(document()), ItemCollectionMetrics: member(document()) }),
+    output: WRITE_OUTPUT,
     handler: async (i) => {
       const key = parseItem(i.Key)!;
       // AttributeUpdates / Expected / ConditionalOperator become expressions (legacy.ts).
@@ -73,7 +53,6 @@ export function updateItem(engine: DynamoEngine): Operation<'UpdateItem'> {
           }
         },
       });
-      const result: { Attributes?: Item; ConsumedCapacity?: unknown; ItemCollectionMetrics?: unknown } = {};
       let attrs: Item | undefined;
       switch (i.ReturnValues ?? 'NONE') {
         case 'ALL_OLD':
@@ -89,12 +68,7 @@ export function updateItem(engine: DynamoEngine): Operation<'UpdateItem'> {
           attrs = out.new ? projectPaths(out.new, paths) : undefined;
           break;
       }
-      if (attrs && Object.keys(attrs).length > 0) result.Attributes = attrs;
-      const cc = capacity(i.ReturnConsumedCapacity, meta.name, writeUnits(out.old, out.new), 'write');
-      if (cc) result.ConsumedCapacity = cc;
-      const cm = collectionMetrics(i.ReturnItemCollectionMetrics, meta, out.new);
-      if (cm) result.ItemCollectionMetrics = cm;
-      return result as never;
+      return writeResult(i, meta, out, attrs) as never;
     },
   });
 }
