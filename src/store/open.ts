@@ -12,6 +12,8 @@ import type { Db, Migration } from './db';
 import { FunctionsRepo } from './functions-repo';
 import { InvocationsRepo } from './invocations-repo';
 import { LogsRepo } from './logs-repo';
+import { OBJECTS_MIGRATIONS } from './objects-migrations';
+import { ObjectsRepo } from './objects-repo';
 import { runMigrations } from './migrate';
 import { PostgresDb } from './postgres';
 import { PgQueueListener, QueueNotifier } from './queue-notifier';
@@ -34,7 +36,7 @@ export interface SqlStore extends Store {
 }
 
 /** Every migration the store itself applies (its own modules), in order. */
-export const STORE_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...DOCUMENTS_MIGRATIONS];
+export const STORE_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...DOCUMENTS_MIGRATIONS, ...OBJECTS_MIGRATIONS];
 
 export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
   const target = parseStoreUrl(opts.url);
@@ -59,6 +61,7 @@ class SqlStoreImpl implements SqlStore {
   readonly logs: LogsRepo;
   readonly queue: QueueRepo;
   readonly documents: DocumentsRepo;
+  readonly objects: ObjectsRepo;
 
   constructor(
     readonly kind: StoreKind,
@@ -70,11 +73,12 @@ class SqlStoreImpl implements SqlStore {
     this.functions = new FunctionsRepo(db);
     this.invocations = new InvocationsRepo(db);
     this.logs = new LogsRepo(db);
-    // One group commit per SQLite file: queue and document writes of the same
+    // One group commit per SQLite file: queue, document and object writes of the same
     // event-loop turn share a transaction (and its fsync).
     const group = db.dialect === 'sqlite' ? new GroupCommit(db) : null;
     this.queue = new QueueRepo(db, notifier, group);
     this.documents = new DocumentsRepo(db, group);
+    this.objects = new ObjectsRepo(db, group);
   }
 
   migrate(migrations: readonly Migration[]): Promise<string[]> {

@@ -320,6 +320,158 @@ export interface DocumentStore {
   trimStreams(olderThan: number): Promise<number>;
 }
 
+/**
+ * An S3 bucket (services/s3). `config` is JSON owned by the service (CORS,
+ * notifications, tagging, versioning, ...); the store never looks inside.
+ */
+export interface BucketRow {
+  name: string;
+  region: string;
+  createdAt: number; // epoch ms
+  config: string;
+}
+
+/**
+ * One S3 object. The bytes live in the BlobStore (store/blobs.ts) under
+ * `blobId`; `meta` is JSON owned by the service (content headers,
+ * x-amz-meta-*, checksums, tags).
+ */
+export interface ObjectRow {
+  bucket: string;
+  key: string;
+  blobId: string;
+  size: number;
+  etag: string;
+  lastModified: number; // epoch ms
+  meta: string;
+}
+
+export interface ObjectListQuery {
+  /** Only keys starting with this. */
+  prefix?: string;
+  /** Exclusive start: only entries after this key, in UTF-8 byte order. */
+  after?: string;
+  /**
+   * Roll up keys whose remainder after `prefix` contains this into common
+   * prefixes (`prefix` + remainder up to and including the first delimiter),
+   * each listed once and counted as one entry. A common prefix equal to
+   * `after` is skipped whole, so `after` = the last entry returned continues
+   * a listing.
+   */
+  delimiter?: string;
+  /** At most this many entries (objects + common prefixes). */
+  limit: number;
+}
+
+export interface ObjectListing {
+  /** In UTF-8 byte order of the key (S3's listing order). */
+  objects: ObjectRow[];
+  /** In UTF-8 byte order. */
+  commonPrefixes: string[];
+  /** More entries follow the returned ones. */
+  truncated: boolean;
+  /** The last entry returned (a key or a common prefix), to pass as `after`; null when nothing was returned. */
+  last: string | null;
+}
+
+/** An in-progress multipart upload. `meta` is JSON owned by the service (headers given at CreateMultipartUpload). */
+export interface UploadRow {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number; // epoch ms
+  meta: string;
+}
+
+export interface UploadListQuery {
+  prefix?: string;
+  /** Uploads of keys after this one; with uploadIdMarker, also the uploads of this very key that come after that upload. */
+  keyMarker?: string;
+  uploadIdMarker?: string;
+  limit: number;
+}
+
+/** One uploaded part of a multipart upload; its bytes are the blob `blobId`. */
+export interface PartRow {
+  uploadId: string;
+  partNumber: number;
+  blobId: string;
+  size: number;
+  etag: string;
+  lastModified: number; // epoch ms
+  /** Service-owned (e.g. the part's checksums as JSON); read back as null when none was given. */
+  checksum?: string | null;
+}
+
+/**
+ * Metadata of services/s3 (tables `s3_*`). Every write resolves after COMMIT.
+ * A write that replaces or drops a blob reference returns the old blob id:
+ * the caller deletes that blob after the call resolves. Concurrent writers of
+ * one key each get a distinct previous id (exactly once), so no blob leaks and
+ * none is deleted twice. Keys are compared and listed in UTF-8 byte order.
+ *
+ * A write into a bucket or upload that vanished under it (a DeleteBucket or
+ * an abort that won the race after the caller checked) throws `GoneError`
+ * (store/objects-repo.ts) with nothing written: answer NoSuchBucket /
+ * NoSuchUpload and delete the new blob.
+ */
+export interface ObjectStore {
+  /** 'exists' when a bucket of that name exists (whoever owns it); nothing changed then. */
+  createBucket(b: { name: string; region: string; createdAt: number }): Promise<'created' | 'exists'>;
+  getBucket(name: string): Promise<BucketRow | null>;
+  /** Ordered by name. */
+  listBuckets(): Promise<BucketRow[]>;
+  /** Rewrites `config` atomically (read-modify-write under a lock); false if there is no such bucket. */
+  updateBucketConfig(name: string, fn: (config: string) => string): Promise<boolean>;
+  /**
+   * Refuses ('not-empty', nothing changed) while the bucket has objects.
+   * In-progress multipart uploads do not count and are dropped with the
+   * bucket, as S3 does; their parts' blobs are left to the orphan sweep
+   * (referencedBlobIds), or abort them first with deleteUpload.
+   */
+  deleteBucket(name: string): Promise<'deleted' | 'missing' | 'not-empty'>;
+
+  /** Upserts the object. Throws GoneError when the bucket does not exist. */
+  putObject(row: ObjectRow): Promise<{ previousBlobId: string | null }>;
+  getObject(bucket: string, key: string): Promise<ObjectRow | null>;
+  deleteObject(bucket: string, key: string): Promise<{ previousBlobId: string | null }>;
+  /** One transaction; one previous blob id (or null) per key, in input order (a repeated key: null after its first). */
+  deleteObjects(bucket: string, keys: readonly string[]): Promise<(string | null)[]>;
+  /**
+   * Replaces the object's `meta`, or rewrites it atomically with `fn` (null:
+   * leave it). Returns the row as it is now; null if there is no such object.
+   */
+  updateObjectMeta(bucket: string, key: string, meta: string | ((meta: string) => string | null)): Promise<ObjectRow | null>;
+  /** Objects in key order (UTF-8 bytes), at most `limit`. `after` is exclusive. */
+  listObjects(bucket: string, q: { prefix?: string; after?: string; limit: number }): Promise<ObjectRow[]>;
+  /** One page of a listing with common prefixes rolled up (ListObjects/V2 with a delimiter), in one call. */
+  listEntries(bucket: string, q: ObjectListQuery): Promise<ObjectListing>;
+  countObjects(bucket: string): Promise<number>;
+
+  /** Throws GoneError when the bucket does not exist. */
+  createUpload(u: UploadRow): Promise<void>;
+  getUpload(uploadId: string): Promise<UploadRow | null>;
+  /** Key order (UTF-8 bytes), then initiated, then upload id. */
+  listUploads(bucket: string, q: UploadListQuery): Promise<UploadRow[]>;
+  /** Upserts the part. Throws GoneError when the upload no longer exists. */
+  putPart(p: PartRow): Promise<{ previousBlobId: string | null }>;
+  /** Part number order; parts numbered after `after`. */
+  listParts(uploadId: string, q: { after?: number; limit: number }): Promise<PartRow[]>;
+  /** Aborts: the upload and its parts are gone; returns the parts' blob ids (null when there was no such upload). */
+  deleteUpload(uploadId: string): Promise<string[] | null>;
+  /**
+   * One transaction: the object `row` is upserted, the upload and its parts
+   * are gone. Throws GoneError when the upload (of row.bucket and row.key) or
+   * its bucket no longer exists. Delete previousBlobId and partBlobIds after.
+   */
+  completeUpload(uploadId: string, row: ObjectRow): Promise<{ previousBlobId: string | null; partBlobIds: string[] }>;
+  /** Uploads initiated before `olderThan` (epoch ms), oldest first. */
+  staleUploads(olderThan: number, limit?: number): Promise<UploadRow[]>;
+
+  /** Which of these blob ids an object or a part still references (orphan cleanup). */
+  referencedBlobIds(ids: readonly string[]): Promise<Set<string>>;
+}
+
 export interface Store {
   readonly kind: StoreKind;
   /** Human-readable location (file path or URL without password). */
@@ -357,6 +509,9 @@ export interface Store {
 
   /** Tables, items and streams of the DynamoDB-compatible service. */
   documents: DocumentStore;
+
+  /** Buckets, objects and multipart uploads of the S3-compatible service (bytes: store/blobs.ts). */
+  objects: ObjectStore;
 
   close(): Promise<void>;
 }

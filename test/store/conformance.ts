@@ -14,6 +14,7 @@ import type { Db, Migration } from '../../src/store/db';
 import type { SqlStore } from '../../src/store/open';
 import type { AppRecord, FunctionRecord, InvocationRecord, LogRecord, QueueItem, Store, WorkQueue } from '../../src/store/types';
 import { documentsConformance } from './documents-conformance';
+import { objectsConformance } from './objects-conformance';
 
 /**
  * `url` is the URL `open` opens, for tests that need another process on the
@@ -316,6 +317,8 @@ export function storeConformance(name: string, open: () => Promise<Store>, opts:
     queueConformance(name, () => store, open, run, opts.url);
 
     documentsConformance(() => store, open, run);
+
+    objectsConformance(() => store, run);
 
     describe('lifecycle', () => {
       it('migrations are idempotent: reopening applies nothing twice', async () => {

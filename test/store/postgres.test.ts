@@ -63,6 +63,10 @@ describe('postgres store specifics', () => {
           'invocations',
           'nimbus_migrations',
           'queue_items',
+          's3_buckets',
+          's3_objects',
+          's3_parts',
+          's3_uploads',
         ],
       );
       assert.match(store.location, new RegExp(`schema=${schema}`));
@@ -207,6 +211,27 @@ describe('postgres store specifics', () => {
       await db.exec('ALTER TABLE dynamodb_tables ALTER COLUMN name TYPE TEXT COLLATE "en-US-x-icu"');
       for (const n of ['b', 'B', 'a', '_x', 'a.1', 'A-2', 'a-1']) await store.documents.createTable(n, () => '{}');
       assert.deepEqual((await store.documents.listTables()).map((t) => t.name), ['A-2', 'B', '_x', 'a', 'a-1', 'a.1', 'b']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  // S3 lists in UTF-8 byte order. The CI database's C collation would hide a
+  // key column that follows the database default, so check the columns.
+  it('objects: key columns compare bytewise whatever the database locale (COLLATE "C")', async () => {
+    const schema = newSchema();
+    const store = await openStore({ url: schemaUrl(schema) });
+    try {
+      const rows = await dbOf(store).all<{ table_name: string; column_name: string; collation_name: string | null }>(
+        `SELECT table_name, column_name, collation_name FROM information_schema.columns
+         WHERE table_schema = ? AND table_name IN ('s3_objects', 's3_uploads', 's3_buckets') AND column_name IN ('key', 'bucket', 'name', 'upload_id')
+         ORDER BY table_name, column_name`,
+        [schema],
+      );
+      assert.deepEqual(
+        rows.map((r) => `${r.table_name}.${r.column_name}:${r.collation_name}`),
+        ['s3_buckets.name:C', 's3_objects.bucket:C', 's3_objects.key:C', 's3_uploads.bucket:C', 's3_uploads.key:C', 's3_uploads.upload_id:C'],
+      );
     } finally {
       await store.close();
     }
