@@ -34,6 +34,12 @@ import { AwsEndpoint, Credentials, attachAwsEndpoint } from './aws';
 import { lambdaService } from './services/lambda/service';
 import { DynamoEngine, DynamoMaintenance, dynamoDbService, dynamoStreamSource, dynamoStreamsService, type MaintenanceOptions } from './services/dynamodb';
 import { dynamoTableProvider } from './platform-resources';
+import { customS3Provider, s3BucketProvider } from './platform-s3-resources';
+import { S3Engine } from './services/s3/engine';
+import { s3Service } from './services/s3/service';
+import { S3Maintenance, type S3MaintenanceOptions } from './services/s3/maintenance';
+import { BlobStore } from './store/blobs';
+import { S3Notifications } from './triggers/s3-notifications';
 import { PlatformLambdaBackend } from './platform-lambda';
 
 export const ACCOUNT_ID = '000000000000';
@@ -82,6 +88,8 @@ export interface PlatformOptions {
   scaleOutWaitMs?: number;
   /** DynamoDB background duties (TTL sweep interval...), mostly for tests. */
   dynamodb?: MaintenanceOptions;
+  /** S3 background duties (orphan sweep interval, stale upload age), mostly for tests. */
+  s3?: S3MaintenanceOptions;
   /** Event source mapping pollers (retry backoff, scan interval...), mostly for tests. */
   triggers?: Partial<Pick<EventSourceMappingsOptions, 'leaseMs' | 'scanIntervalMs' | 'idlePollMs' | 'retry' | 'closeTimeoutMs'>>;
 }
@@ -102,7 +110,7 @@ export interface DeployResult {
 
 export class Platform {
   private constructor(
-    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures' | 'initTimeoutMs' | 'dynamodb' | 'triggers'>> & { adminToken: string },
+    readonly opts: Required<Omit<PlatformOptions, 'store' | 'adminToken' | 'async' | 'verifySignatures' | 'initTimeoutMs' | 'dynamodb' | 'triggers' | 's3'>> & { adminToken: string },
     readonly store: Store,
     readonly runtime: RuntimeManager,
     readonly engine: InvokeEngine,
@@ -123,6 +131,10 @@ export class Platform {
   private dynamoMaintenance: DynamoMaintenance | null = null;
   /** Event source mappings (stream pollers): from apps' `stream` events and the Lambda API. */
   esm!: EventSourceMappings;
+  /** The S3 service's engine (buckets, objects in blobs under the data directory). */
+  s3!: S3Engine;
+  private s3Notifications: S3Notifications | null = null;
+  private s3Maintenance: S3Maintenance | null = null;
   /** CloudFormation resource types Nimbus can deploy, by type. */
   private providers = new Map<string, ResourceProvider>();
 
@@ -200,6 +212,21 @@ export class Platform {
     platform.dynamodb = new DynamoEngine(store.documents, opts.region, ACCOUNT_ID, o.dynamodb?.itemCollectionLimitBytes);
     platform.dynamoMaintenance = new DynamoMaintenance(platform.dynamodb, o.dynamodb);
     platform.providers.set('AWS::DynamoDB::Table', dynamoTableProvider(platform.dynamodb));
+    platform.s3 = new S3Engine(store.objects, new BlobStore(path.join(dataDir, 'blobs')), opts.region);
+    platform.s3Maintenance = new S3Maintenance(platform.s3, o.s3);
+    platform.providers.set('AWS::S3::Bucket', s3BucketProvider(platform.s3, opts.region));
+    platform.providers.set('Custom::S3', customS3Provider(platform.s3));
+    const functionOfArn = (arn: string): string | null => {
+      const m = /^arn:aws:lambda:[^:]*:[^:]*:function:([^:]+)(:.*)?$/.exec(arn);
+      return m && platform.fns.has(m[1]!) ? m[1]! : null;
+    };
+    platform.s3Notifications = new S3Notifications({
+      source: platform.s3,
+      region: opts.region,
+      accept: (fn, payload, traceId) => platform.async.accept(fn, payload, traceId),
+      functionOfArn,
+      log: (m) => console.error(`nimbus: ${m}`),
+    });
     platform.esm = new EventSourceMappings({
       repo: new TriggersRepo(store.db),
       invoker: engine,
@@ -211,7 +238,8 @@ export class Platform {
     platform.aws = new AwsEndpoint({
       // DynamoDB Streams before DynamoDB: they share the signing name, and the
       // later registration is the one a request without X-Amz-Target reaches.
-      services: [lambdaService(new PlatformLambdaBackend(platform)), dynamoStreamsService(platform.dynamodb), dynamoDbService(platform.dynamodb)],
+      services: [lambdaService(new PlatformLambdaBackend(platform)), dynamoStreamsService(platform.dynamodb), dynamoDbService(platform.dynamodb),
+        s3Service(platform.s3, { functionExists: (arn) => functionOfArn(arn) !== null })],
       credentials,
       region: opts.region,
       accountId: ACCOUNT_ID,
@@ -227,6 +255,7 @@ export class Platform {
       platform.async.start();
       platform.dynamoMaintenance.start();
       await platform.esm.start();
+      platform.s3Maintenance.start();
     } catch (e) {
       await platform.close();
       throw e;
@@ -479,6 +508,9 @@ export class Platform {
     await Promise.all([closeServer(this.httpServer), closeServer(this.awsServer)]);
     await this.async?.stop();
     await this.esm?.close();
+    await this.s3Notifications?.close();
+    await this.s3Maintenance?.close();
+    await this.s3?.close();
     await this.dynamoMaintenance?.close();
     await this.runtime.close();
     await Promise.all([this.logs.flush(), this.meter.flush()]);

@@ -39,7 +39,9 @@ import {
   signatureMatches,
   signingKey,
   stringToSign,
+  type ChunkSigning,
 } from './sigv4';
+import type { PayloadPlan } from './stream';
 import type { Principal, ServiceDefinition } from './types';
 import { header, queryValue, type WireRequest } from './wire';
 
@@ -84,6 +86,51 @@ interface SignedParts {
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export function authenticate(service: ServiceDefinition, req: WireRequest, o: AuthOptions): AuthResult {
+  const v = verify(service, req, o, false);
+  return { principal: v.principal, ...decodeBody(service, req, v.payloadMode, v.signing) };
+}
+
+/** What a streaming operation needs from SigV4: who signed, and what the body must be checked against as it streams. */
+export interface HeadAuthResult {
+  principal: Principal;
+  payload: PayloadPlan;
+}
+
+/**
+ * Verifies a request from its head alone (streaming operations): the body is
+ * not read. What depends on the body (chunk signatures, a signed hex payload
+ * hash, or the signature itself when the service signs the body's hash)
+ * becomes the returned plan, checked by the PayloadStream as the body passes.
+ */
+export function authenticateHead(service: ServiceDefinition, head: WireRequest, o: AuthOptions): HeadAuthResult {
+  const v = verify(service, head, o, true);
+  const mode = v.payloadMode;
+  if (mode.kind === 'body') {
+    return { principal: v.principal, payload: { encoding: 'plain', chunkSigning: null, signedTrailer: false, verifyBodyHash: v.verifyBodyHash } };
+  }
+  if (mode.value === UNSIGNED_PAYLOAD) return { principal: v.principal, payload: { encoding: 'plain', chunkSigning: null, signedTrailer: false } };
+  if (HEX64.test(mode.value)) {
+    // Unverified keys (enforce off) are not held to the hash, as on the buffered path.
+    const plan: PayloadPlan = v.signing ? { encoding: 'plain', chunkSigning: null, signedTrailer: false, expectSha256Hex: mode.value } : { encoding: 'plain', chunkSigning: null, signedTrailer: false };
+    return { principal: v.principal, payload: plan };
+  }
+  const signed = mode.value !== STREAMING_UNSIGNED_TRAILER;
+  return {
+    principal: v.principal,
+    payload: { encoding: 'aws-chunked', chunkSigning: signed ? v.signing : null, signedTrailer: mode.value === STREAMING_SIGNED_TRAILER },
+  };
+}
+
+interface Verified {
+  principal: Principal;
+  payloadMode: PayloadMode;
+  /** Enforced auth: the chunk-signing context. */
+  signing: ChunkSigning | null;
+  /** `deferBodyHash` and a body-hash service: checks the signature once the body's SHA-256 is known. */
+  verifyBodyHash?: (sha256Hex: string) => void;
+}
+
+function verify(service: ServiceDefinition, req: WireRequest, o: AuthOptions, deferBodyHash: boolean): Verified {
   const errs = service.authErrors;
   if (!hasAuthentication(req)) throw errs.missing();
   const parts = signedParts(service, req, o.parsedAuthorization);
@@ -108,7 +155,7 @@ export function authenticate(service: ServiceDefinition, req: WireRequest, o: Au
   const payloadMode = payloadHashMode(service, req, parts.presigned);
   if (!o.enforce) {
     const principal: Principal = resolved.ok ? resolved.principal : { kind: 'unverified', accessKeyId: cred.accessKeyId };
-    return { principal, ...decodeBody(service, req, payloadMode, null) };
+    return { principal, payloadMode, signing: null };
   }
   if (!resolved.ok) throw errs.unknownKey(cred.accessKeyId);
 
@@ -116,26 +163,31 @@ export function authenticate(service: ServiceDefinition, req: WireRequest, o: Au
   const key = signingKey(resolved.secretAccessKey, cred.date, cred.region, cred.service);
   const headersBlock = canonicalHeaders(req.headers, parts.signedHeaders);
   const query = canonicalQuery(req.query);
-  const payloadHash = payloadMode.kind === 'literal' ? payloadMode.value : sha256Hex(req.body);
-  const tryUri = (uri: string): { creq: string; sts: string; ok: boolean } => {
-    const creq = canonicalRequest(req.method, uri, query, headersBlock, parts.signedHeaders, payloadHash);
-    const sts = stringToSign(parts.amzDate, scope, creq);
-    return { creq, sts, ok: signatureMatches(key, sts, parts.signature) };
+  const check = (payloadHash: string): void => {
+    const tryUri = (uri: string): { creq: string; sts: string; ok: boolean } => {
+      const creq = canonicalRequest(req.method, uri, query, headersBlock, parts.signedHeaders, payloadHash);
+      const sts = stringToSign(parts.amzDate, scope, creq);
+      return { creq, sts, ok: signatureMatches(key, sts, parts.signature) };
+    };
+    let attempt = tryUri(canonicalUri(req.path, service.singleEncodePath === true));
+    // Clients that do not normalize the path (or encode it once more than the SDK) sign the path as sent.
+    if (!attempt.ok && service.singleEncodePath !== true) {
+      const raw = tryUri(escapeUri(req.path === '' ? '/' : req.path).replace(/%2F/g, '/'));
+      if (raw.ok) attempt = raw;
+    }
+    if (!attempt.ok) {
+      throw errs.signatureMismatch({ accessKeyId: cred.accessKeyId, canonicalRequest: attempt.creq, stringToSign: attempt.sts, signatureProvided: parts.signature });
+    }
   };
-  let attempt = tryUri(canonicalUri(req.path, service.singleEncodePath === true));
-  // Clients that do not normalize the path (or encode it once more than the SDK) sign the path as sent.
-  if (!attempt.ok && service.singleEncodePath !== true) {
-    const raw = tryUri(escapeUri(req.path === '' ? '/' : req.path).replace(/%2F/g, '/'));
-    if (raw.ok) attempt = raw;
-  }
-  if (!attempt.ok) {
-    throw errs.signatureMismatch({ accessKeyId: cred.accessKeyId, canonicalRequest: attempt.creq, stringToSign: attempt.sts, signatureProvided: parts.signature });
-  }
+  let verifyBodyHash: ((sha256Hex: string) => void) | undefined;
+  if (payloadMode.kind === 'literal') check(payloadMode.value);
+  else if (deferBodyHash) verifyBodyHash = check;
+  else check(sha256Hex(req.body));
   if (resolved.needsToken && resolved.expiration !== undefined && resolved.expiration <= o.now) throw errs.expiredToken();
   // A session token sent with the admin key is ignored rather than refused, so
   // that tools configured with a placeholder token (test/test/...) still work.
-  const decoded = decodeBody(service, req, payloadMode, { key, amzDate: parts.amzDate, scope, seedSignature: parts.signature });
-  return { principal: resolved.principal, ...decoded };
+  const signing: ChunkSigning = { key, amzDate: parts.amzDate, scope, seedSignature: parts.signature };
+  return verifyBodyHash ? { principal: resolved.principal, payloadMode, signing, verifyBodyHash } : { principal: resolved.principal, payloadMode, signing };
 }
 
 function signedParts(service: ServiceDefinition, req: WireRequest, preParsed: ReturnType<typeof parseAuthorization> | undefined): SignedParts {
@@ -239,7 +291,7 @@ function decodeBody(
   service: ServiceDefinition,
   req: WireRequest,
   mode: PayloadMode,
-  signing: { key: Buffer; amzDate: string; scope: string; seedSignature: string } | null,
+  signing: ChunkSigning | null,
 ): { body: Buffer; trailers?: Map<string, string> } {
   if (mode.kind === 'body' || mode.value === UNSIGNED_PAYLOAD) return { body: req.body };
   const errs = service.authErrors;

@@ -11,15 +11,18 @@
  */
 import * as crypto from 'node:crypto';
 import type * as http from 'node:http';
-import { authenticate } from './auth';
+import { pipeline } from 'node:stream';
+import { authenticate, authenticateHead } from './auth';
 import { validate } from './codec';
 import { Credentials } from './credentials';
 import { ServiceError, isServiceError } from './errors';
 import { PROTOCOLS } from './protocols';
+import type { Resolution } from './protocols/protocol';
 import { restPathMatches } from './protocols/rest';
 import { queryParams } from './protocols/query';
 import { parseAuthorization, parseCredential, type ParsedAuthorization } from './sigv4';
-import type { OperationContext, ServiceDefinition, ValidatedInput } from './types';
+import { PayloadAbortedError, createPayloadStream, type PayloadStreamHandle } from './stream';
+import type { Operation, OperationContext, ServiceDefinition, ValidatedInput } from './types';
 import { header, queryValue, wireRequestFromRaw, type WireRequest, type WireResponse } from './wire';
 import { readCappedBody } from '../http-body';
 
@@ -62,6 +65,8 @@ export class AwsEndpoint {
   private readonly services: readonly ServiceDefinition[];
   private readonly bySigningName = new Map<string, ServiceDefinition>();
   private readonly byTargetPrefix = new Map<string, ServiceDefinition>();
+  /** Services with a `streamingInput` operation: only their requests are resolved from the head before the body is read. */
+  private readonly streaming = new Set<ServiceDefinition>();
   private readonly now: () => number;
   private readonly onInternalError: (e: unknown, where: { service: string; operation?: string }) => void;
 
@@ -76,6 +81,7 @@ export class AwsEndpoint {
     for (const s of opts.services) {
       this.bySigningName.set(s.signingName, s);
       if (s.targetPrefix) this.byTargetPrefix.set(s.targetPrefix, s);
+      if ((Object.values(s.operations) as Operation[]).some((op) => op.streamingInput === true)) this.streaming.add(s);
     }
   }
 
@@ -86,6 +92,13 @@ export class AwsEndpoint {
     const url = rawUrl(req.url ?? '/');
     const head = wireRequestFromRaw(req.method ?? 'GET', url, req.rawHeaders);
     const detected = this.sniff(head);
+    if (detected.service !== null && this.streaming.has(detected.service)) {
+      const streamed = this.streamedOperation(detected.service, head);
+      if (streamed) {
+        void this.handleStreaming(req, res, head, detected, streamed.op, streamed.labels);
+        return;
+      }
+    }
     const limit = detected.service?.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -108,6 +121,86 @@ export class AwsEndpoint {
         },
       );
     }, () => res.destroy());
+  }
+
+  /** The streaming operation a request head is for, if it is for one. */
+  private streamedOperation(service: ServiceDefinition, head: WireRequest): { op: Operation; labels: ReadonlyMap<string, string> } | null {
+    let resolution: Resolution;
+    try {
+      resolution = PROTOCOLS[service.protocol].resolve(service, head);
+    } catch {
+      // A malformed path: the buffered path answers it.
+      return null;
+    }
+    return resolution.kind === 'operation' && resolution.op.streamingInput === true ? { op: resolution.op, labels: resolution.labels } : null;
+  }
+
+  /**
+   * A `streamingInput` operation: authenticate the head, hand the handler the
+   * body as a PayloadStream (decoded and verified as it is read, with
+   * backpressure), answer once it returns. Whatever the handler left unread is
+   * drained (or the connection closed) so that the client gets the answer.
+   */
+  private async handleStreaming(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    head: WireRequest,
+    detected: Detected,
+    op: Operation,
+    labels: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    const service = detected.service!;
+    const codec = PROTOCOLS[service.protocol];
+    const requestId = crypto.randomUUID();
+    let stream: PayloadStreamHandle | undefined;
+    let response: WireResponse;
+    try {
+      const auth = authenticateHead(service, head, {
+        credentials: this.credentials,
+        enforce: this.enforceAuth,
+        now: this.now(),
+        parsedAuthorization: detected.authorization,
+      });
+      const input = codec.parseInput(service, op, head, labels, EMPTY_BODY);
+      validate(op.input, input);
+      // Not `for await (... of req)`: returning early from that destroys the socket we still answer on.
+      stream = createPayloadStream(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, { head, plan: auth.payload, authErrors: service.authErrors });
+      const member = payloadMember(op);
+      const streamed: Record<string, unknown> = input;
+      if (member !== undefined) streamed[member] = stream;
+      const ctx: OperationContext = {
+        requestId,
+        principal: auth.principal,
+        traceId: header(head, 'x-amzn-trace-id'),
+        region: this.region,
+        accountId: this.accountId,
+        service: service.signingName,
+        operation: op.name,
+      };
+      const output = await op.run(input as unknown as ValidatedInput, ctx);
+      // Never acknowledge a body that failed verification, whatever the handler did with it.
+      if (stream.ended) await stream.done();
+      response = codec.serializeOutput(service, op, output, requestId);
+    } catch (e) {
+      if (stream?.aborted || e instanceof PayloadAbortedError || req.socket.destroyed) {
+        // The client is gone: nobody to answer.
+        res.destroy();
+        return;
+      }
+      let err: ServiceError;
+      if (isServiceError(e)) err = e;
+      else {
+        this.onInternalError(e, { service: service.signingName, operation: op.name });
+        err = service.internalError(e);
+      }
+      response = codec.serializeError(service, err, requestId);
+    }
+    if (res.destroyed) return;
+    // Body left unread (an error before or while reading it, or a handler that
+    // did not need it): drop the rest, and close rather than wait for it.
+    const unread = !req.complete;
+    if (unread) req.resume();
+    this.write(res, head.method, response, unread);
   }
 
   /** The whole pipeline on plain data. Never rejects for AWS-level failures (they are responses). */
@@ -196,18 +289,66 @@ export class AwsEndpoint {
       res.end();
       return;
     }
+    if (r.stream) {
+      this.writeStream(res, method, r, r.stream, close);
+      return;
+    }
     // A string body goes to Node as is: it sends the head and a string body in
     // one write, where a Buffer would first be copied out of the string.
     const length = typeof r.body === 'string' ? Buffer.byteLength(r.body, 'utf8') : r.body.length;
     // The response is ours alone by now: add to its headers rather than copy them.
     const headers = r.headers;
-    headers['content-length'] = String(length);
+    // HEAD answers with the length a GET would have (S3 HeadObject's Content-Length member), and no body.
+    if (method !== 'HEAD' || headers['content-length'] === undefined) headers['content-length'] = String(length);
     if (close) headers.connection = 'close';
     res.writeHead(r.status, headers);
     if (method === 'HEAD') res.end();
     else if (typeof r.body === 'string') res.end(r.body, 'utf8');
     else res.end(r.body);
   }
+
+  /**
+   * Pipes a streamed body with backpressure. Its length is the handler's (a
+   * Content-Length member); without one Node sends it chunked. A failure after
+   * the head went out can only cut the connection: the client sees a short
+   * body, never a complete-looking wrong one.
+   */
+  private writeStream(res: http.ServerResponse, method: string, r: WireResponse, source: AsyncIterable<Uint8Array>, close: boolean): void {
+    const headers = r.headers;
+    if (close) headers.connection = 'close';
+    res.writeHead(r.status, headers);
+    if (method === 'HEAD') {
+      res.end();
+      closeSource(source);
+      return;
+    }
+    pipeline(source, res, (err) => {
+      if (err) res.destroy();
+    });
+  }
+}
+
+/** Releases a stream that will not be read (HEAD): a Readable is destroyed (its file closed), an iterator returned. */
+function closeSource(source: AsyncIterable<Uint8Array>): void {
+  const destroy = (source as { destroy?: unknown }).destroy;
+  if (typeof destroy === 'function') {
+    (destroy as () => void).call(source);
+    return;
+  }
+  void source[Symbol.asyncIterator]().return?.()?.catch?.(() => undefined);
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** The blob `payload` member of a streaming operation (the one that gets the PayloadStream), cached per operation. */
+const payloadMembers = new WeakMap<Operation, string | undefined>();
+
+function payloadMember(op: Operation): string | undefined {
+  if (payloadMembers.has(op)) return payloadMembers.get(op);
+  let found: string | undefined;
+  for (const [name, m] of Object.entries(op.input.members)) if (m.location === 'payload' && m.shape.kind === 'blob') found = name;
+  payloadMembers.set(op, found);
+  return found;
 }
 
 /** For 'error' events that the response already deals with (one function, not a closure per request). */

@@ -11,6 +11,7 @@ export {
   defineOperation,
   type AuthErrors,
   type HttpBinding,
+  type InputOf,
   type Operation,
   type OperationContext,
   type OperationSpec,
@@ -22,3 +23,6 @@ export {
 export * from './shapes';
 export { RawJson, isRawJson } from './raw-json';
 export { wireRequest, type WireRequest, type WireResponse } from './wire';
+export { CHECKSUM_ALGORITHMS, type BlobOutput, type ChecksumAlgorithm, type PayloadDigest, type PayloadStream } from './stream';
+export { PayloadAbortedError } from './stream';
+export { checksumOf, createChecksum, type IncrementalChecksum } from './checksums';

@@ -12,6 +12,7 @@
  */
 
 import type { RawJson } from './raw-json';
+import type { BlobOutput, PayloadStream } from './stream';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -108,12 +109,24 @@ type StructType<M extends Members> = Simplify<
  */
 type OutputStructType<M extends Members> = Simplify<
   {
-    -readonly [K in keyof M as M[K]['required'] extends true ? K : never]: OutputMemberType<M[K]['shape']>;
+    -readonly [K in keyof M as M[K]['required'] extends true ? K : never]: OutputMemberOf<M[K]>;
   } & {
-    -readonly [K in keyof M as M[K]['required'] extends true ? never : K]?: OutputMemberType<M[K]['shape']>;
+    -readonly [K in keyof M as M[K]['required'] extends true ? never : K]?: OutputMemberOf<M[K]>;
   }
 >;
 type OutputMemberType<S> = S extends DocumentShape ? JsonValue | RawJson : TypeOf<S>;
+/** A blob payload may also be returned as a stream (S3 GetObject), which the endpoint pipes to the socket. */
+type OutputMemberOf<Mem> = Mem extends PayloadMember<BlobShape> ? BlobOutput : Mem extends Member ? OutputMemberType<Mem['shape']> : never;
+
+/**
+ * The input a handler of a `streamingInput` operation gets: its blob payload
+ * member is a `PayloadStream` (always present, empty for an empty body).
+ */
+export type StreamingInputOf<S> =
+  S extends StructureShape<infer M>
+    ? Simplify<Omit<TypeOf<S>, PayloadBlobKeys<M>> & { -readonly [K in PayloadBlobKeys<M>]: PayloadStream }>
+    : never;
+type PayloadBlobKeys<M> = { [K in keyof M]: M[K] extends PayloadMember<BlobShape> ? K : never }[keyof M];
 
 /** The TypeScript type a shape describes. */
 export type TypeOf<S> = S extends Typed<infer T> ? Exclude<T, undefined> : never;
@@ -191,7 +204,11 @@ export function header<S extends Shape>(name: string, shape: S): Member<S, false
 export function prefixHeaders<V extends StringShape>(prefix: string, value: V): Member<MapShape<V, Record<string, TypeOf<V>>>, false> {
   return { shape: map(value), required: false, location: 'prefixHeaders', name: prefix };
 }
-export function payload<S extends Shape>(shape: S): Member<S, false> {
+/** An httpPayload member (the typing of streaming blobs keys on its literal location). */
+export interface PayloadMember<S extends Shape = Shape> extends Member<S, false> {
+  readonly location: 'payload';
+}
+export function payload<S extends Shape>(shape: S): PayloadMember<S> {
   return { shape, required: false, location: 'payload' };
 }
 export function responseCode(): Member<NumberShape, false> {

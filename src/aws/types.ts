@@ -4,7 +4,7 @@
  * gets (typed input and a context). Handlers never see `req`/`res`.
  */
 import type { ServiceError } from './errors';
-import type { OutputOf, StructureShape, TypeOf } from './shapes';
+import type { OutputOf, StreamingInputOf, StructureShape, TypeOf } from './shapes';
 
 export type Protocol = 'awsJson1_0' | 'awsJson1_1' | 'awsQuery' | 'restJson1' | 'restXml';
 
@@ -33,6 +33,12 @@ export interface HttpBinding {
   readonly path: string;
   /** Status of a successful response (unless an httpResponseCode member says otherwise). */
   readonly code: number;
+  /**
+   * The route matches only requests carrying this header (S3's CopyObject and
+   * UploadPartCopy share PutObject's and UploadPart's method and path and
+   * differ by `x-amz-copy-source`); such routes are tried first.
+   */
+  readonly header?: string;
 }
 
 /** An operation as the wire layer sees it: shapes plus a handler over validated, typed input. */
@@ -46,6 +52,12 @@ export interface Operation<N extends string = string> {
   readonly payloadContentType?: string;
   /** restXml: the root element of the request / response document (default `<Name>Request` / `<Name>Result`). */
   readonly xmlRoot?: { input?: string; output?: string };
+  /**
+   * restXml / restJson1: the operation is recognised and authenticated from
+   * the request head, and its blob payload member is a `PayloadStream`
+   * (src/aws/stream.ts) instead of a buffered body (S3 PutObject, UploadPart).
+   */
+  readonly streamingInput?: true;
   /** Runs the handler on input that has been parsed and validated against `input`. */
   run(input: ValidatedInput, ctx: OperationContext): Promise<OutputValue>;
 }
@@ -57,22 +69,29 @@ export interface ValidatedInput {
 /** A handler's result, to be serialized against the operation's output shape. */
 export type OutputValue = { readonly [member: string]: unknown };
 
-export interface OperationSpec<N extends string, I extends StructureShape, O extends StructureShape> {
+export interface OperationSpec<N extends string, I extends StructureShape, O extends StructureShape, S extends true | undefined = undefined> {
   name: N;
   http?: HttpBinding;
   input: I;
   output: O;
   payloadContentType?: string;
   xmlRoot?: { input?: string; output?: string };
-  handler: (input: TypeOf<I>, ctx: OperationContext) => Promise<OutputOf<O>>;
+  /** The blob payload member arrives as a `PayloadStream` (see `Operation.streamingInput`). */
+  streamingInput?: S;
+  handler: (input: InputOf<I, S>, ctx: OperationContext) => Promise<OutputOf<O>>;
 }
+
+/** The handler's input: the shape's type, with a streamed payload when the operation streams its input. */
+export type InputOf<I extends StructureShape, S extends true | undefined = undefined> = S extends true ? StreamingInputOf<I> : TypeOf<I>;
 
 /**
  * Declares an operation. The handler is typed from the shapes; the one cast
  * below is sound because the wire layer validates input against `spec.input`
  * before `run` is called.
  */
-export function defineOperation<N extends string, I extends StructureShape, O extends StructureShape>(spec: OperationSpec<N, I, O>): Operation<N> {
+export function defineOperation<N extends string, I extends StructureShape, O extends StructureShape, S extends true | undefined = undefined>(
+  spec: OperationSpec<N, I, O, S>,
+): Operation<N> {
   const handler = spec.handler as unknown as (input: ValidatedInput, ctx: OperationContext) => Promise<OutputValue>;
   return {
     name: spec.name,
@@ -81,6 +100,7 @@ export function defineOperation<N extends string, I extends StructureShape, O ex
     output: spec.output,
     payloadContentType: spec.payloadContentType,
     xmlRoot: spec.xmlRoot,
+    ...(spec.streamingInput === true ? { streamingInput: true as const } : {}),
     run: (input, ctx) => handler(input, ctx),
   };
 }

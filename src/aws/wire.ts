@@ -21,6 +21,12 @@ export interface WireResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer | string;
+  /**
+   * A streamed body (a blob payload the handler returned as a Readable or an
+   * async iterable): `body` is then empty and the endpoint pipes this to the
+   * socket with backpressure. `content-length` is in `headers` when known.
+   */
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 export function header(req: Pick<WireRequest, 'headers'>, name: string): string | undefined {

@@ -33,6 +33,7 @@ export function newSegmentId(): string {
 export function continueTrace(incoming: string | undefined): string {
   let root: string | undefined;
   let sampled = '0';
+  let lineage = '';
   if (incoming) {
     for (const part of incoming.split(';')) {
       const eq = part.indexOf('=');
@@ -41,12 +42,29 @@ export function continueTrace(incoming: string | undefined): string {
       const v = part.slice(eq + 1).trim();
       if (k === 'Root' && /^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(v)) root = v;
       else if (k === 'Sampled' && (v === '0' || v === '1')) sampled = v;
+      else if (k === 'Lineage' && /^[0-9a-z:]{1,64}$/.test(v)) lineage = `;Lineage=${v}`;
     }
   }
-  return `Root=${root ?? newTraceRoot()};Parent=${newSegmentId()};Sampled=${sampled}`;
+  // Lineage counts the invocations a chain of events has caused (recursive loop detection).
+  return `Root=${root ?? newTraceRoot()};Parent=${newSegmentId()};Sampled=${sampled}${lineage}`;
 }
 
 export function traceRootOf(header: string): string | null {
   const m = /Root=([^;]+)/.exec(header);
   return m ? m[1]! : null;
+}
+
+/** AWS stops a recursive loop after about 16 invocations ("Lambda recursive loop detection"). */
+export const MAX_LINEAGE = 16;
+
+/** How many event-triggered invocations led to the request carrying this trace header (0 when none). */
+export function lineageOf(header: string | undefined): number {
+  const m = header ? /(?:^|;)\s*Lineage=(?:[0-9a-z]+:)*(\d+)/.exec(header) : null;
+  return m ? Number(m[1]) : 0;
+}
+
+/** The trace header of an invocation one event further down a chain (root kept, lineage + 1). */
+export function withLineage(header: string | undefined, count: number): string {
+  const base = (header ?? '').split(';').filter((p) => p.trim() !== '' && !p.trim().startsWith('Lineage=')).join(';');
+  return `${base || `Root=${newTraceRoot()}`};Lineage=nimbus:${count}`;
 }

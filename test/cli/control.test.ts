@@ -23,8 +23,9 @@ describe('control API and client commands', () => {
   let dataDir: string;
   const conn = (): string[] => ['--endpoint', url, '--token', token];
 
-  async function req(method: string, p: string, o: { body?: Uint8Array | string; auth?: string | null; type?: string } = {}): Promise<{ status: number; json: any; headers: Record<string, string> }> {
+  async function req(method: string, p: string, o: { body?: Uint8Array | string; auth?: string | null; type?: string; target?: string } = {}): Promise<{ status: number; json: any; headers: Record<string, string> }> {
     const headers: Record<string, string> = {};
+    if (o.target) headers['x-amz-target'] = o.target;
     if (o.auth !== null) headers.authorization = `Bearer ${o.auth ?? token}`;
     if (o.type) headers['content-type'] = o.type;
     const r = await fetch(url + p, { method, headers, body: o.body });
@@ -68,9 +69,13 @@ describe('control API and client commands', () => {
   });
 
   it('hands other paths to the AWS endpoint', async () => {
+    // An unsigned POST with no X-Amz-Target: only S3's REST routes can claim it.
     const r = await req('POST', '/', { auth: null, body: '{}' });
-    assert.equal(r.status, 404);
-    assert.equal(r.headers['x-amzn-errortype'], 'UnknownOperationException');
+    assert.ok(r.headers['x-amz-request-id'], 'answered by the AWS endpoint (S3), not the control API');
+    assert.notEqual(r.status, 200);
+    const j = await req('POST', '/', { auth: null, body: '{}', target: 'DynamoDB_20120810.Nope' });
+    assert.equal(j.status, 400);
+    assert.match(j.headers['x-amzn-requestid'] ?? '', /./);
   });
 
   it('deploys a zipped app with `nimbus deploy` and invokes it with `nimbus invoke`', async () => {

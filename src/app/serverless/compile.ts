@@ -1,7 +1,8 @@
 /**
  * Checked definition -> Stack: deployed names, defaults, merged environments, routes
  * with their CORS, the checks that span functions (duplicate names and routes), the
- * `resources` template, stream event source mappings and the role's IAM statements.
+ * `resources` template (with the resources s3 events generate), stream event source
+ * mappings and the role's IAM statements.
  * Intrinsics resolve here as far as the definition allows; the rest waits for deploy.
  */
 import { isResolved } from '../cloudformation/intrinsics';
@@ -11,6 +12,7 @@ import { type DefinitionContext, type KeyPath, keyPathString } from './context';
 import { httpApiCors, mergeHttpCors } from './cors';
 import type { HttpEventDefinition } from './http-events';
 import type { IamStatementDefinition } from './iam';
+import { checkBucketCollisions, generateS3Resources, withGeneratedResources } from './s3-events';
 import type { StreamEventDefinition } from './stream-events';
 import type { FunctionDefinition, ServerlessDefinition } from './validate';
 
@@ -50,7 +52,14 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
   const deployedName = (fd: FunctionDefinition): string => fd.name ?? `${def.service}-${stage}-${fd.key}`;
   // The framework names the CloudFormation stack `<service>-<stage>` (naming.js getStackName) unless provider.stackName.
   const stackName = provider.stackName ?? `${def.service}-${stage}`;
-  const template = compileTemplate(ctx, def.resources, {
+  // s3 events become the resources the framework generates for them (AWS::S3::Bucket,
+  // Custom::S3), with `resources` merged over them as the framework merges its template.
+  const s3 = generateS3Resources(
+    ctx,
+    def.functions.map((fd) => ({ key: fd.key, keys: fd.keys, name: deployedName(fd), events: fd.s3Events })),
+    provider.s3Buckets,
+  );
+  const template = compileTemplate(ctx, withGeneratedResources(s3.resources, def.resources), {
     region,
     accountId: ACCOUNT_ID,
     stackName,
@@ -58,6 +67,7 @@ export function compileStack(ctx: DefinitionContext, def: ServerlessDefinition, 
     stage,
     functions: def.functions.map((fd) => ({ key: fd.key, name: deployedName(fd) })),
   });
+  checkBucketCollisions(ctx, s3.buckets, template.resources);
   const providerEnv = resolveEnvironment(ctx, template, ['provider', 'environment'], provider.environment, provider.environmentTemplates);
   const iamStatements = provider.iamStatements.map((st) => compileStatement(template, st));
   const eventSourceMappings: EventSourceMappingSpec[] = [];

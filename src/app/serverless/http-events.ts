@@ -13,6 +13,7 @@ import { type DefinitionContext, isPlainObject, type KeyPath, keyPathString } fr
 import { HTTP_CORS_DEFAULT_HEADERS, type HttpCorsInput } from './cors';
 import { checkKeys } from './keys';
 import { EVENT_TYPES, HTTP_API_EVENT_KEYS, HTTP_CORS_KEYS, HTTP_EVENT_KEYS } from './schema';
+import { readS3Event, type S3EventDefinition } from './s3-events';
 import { readStreamEvent, type StreamEventDefinition } from './stream-events';
 import { readInteger } from './values';
 
@@ -37,13 +38,15 @@ const METHOD_LIST = `${HTTP_METHODS.join(', ')}, ANY or *`;
 export interface FunctionEvents {
   http: HttpEventDefinition[];
   streams: StreamEventDefinition[];
+  s3: S3EventDefinition[];
 }
 
-/** Reads `functions.<key>.events`, keeping the HTTP and stream ones and warning about the rest. */
+/** Reads `functions.<key>.events`, keeping the HTTP, stream and s3 ones and warning about the rest. */
 export function readEvents(ctx: DefinitionContext, fnKeys: KeyPath, raw: unknown): FunctionEvents {
   const keys = [...fnKeys, 'events'];
   const streams: StreamEventDefinition[] = [];
-  if (raw === undefined || raw === null) return { http: [], streams };
+  const s3: S3EventDefinition[] = [];
+  if (raw === undefined || raw === null) return { http: [], streams, s3 };
   if (!Array.isArray(raw)) ctx.invalid(keys, 'must be a list of events', { value: raw });
   const out: HttpEventDefinition[] = [];
   raw.forEach((item, i) => {
@@ -58,10 +61,11 @@ export function readEvents(ctx: DefinitionContext, fnKeys: KeyPath, raw: unknown
     if (type === 'http') out.push(readHttpEvent(ctx, eventKeys, value));
     else if (type === 'httpApi') out.push(readHttpApiEvent(ctx, eventKeys, value));
     else if (type === 'stream') streams.push(readStreamEvent(ctx, eventKeys, value));
+    else if (type === 's3') s3.push(readS3Event(ctx, eventKeys, value));
     else if (rule === undefined) ctx.warn(`${keyPathString(eventKeys)} is not a Serverless Framework v3 event type and is ignored`);
     else ctx.warn(`${keyPathString(eventKeys)} is not supported yet and is ignored`);
   });
-  return { http: out, streams };
+  return { http: out, streams, s3 };
 }
 
 function readMethod(ctx: DefinitionContext, keys: KeyPath, raw: unknown): string {

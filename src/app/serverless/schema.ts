@@ -30,7 +30,7 @@ export const TOP_LEVEL_KEYS: KeyTable = {
 };
 
 export const PROVIDER_KEYS: KeyTable = {
-  ...all('supported', ['name', 'runtime', 'stage', 'region', 'environment', 'memorySize', 'timeout', 'httpApi', 'stackName', 'iam', 'iamRoleStatements']),
+  ...all('supported', ['name', 'runtime', 'stage', 'region', 'environment', 'memorySize', 'timeout', 'httpApi', 'stackName', 'iam', 'iamRoleStatements', 's3']),
   ...all('ignored', [
     'deploymentBucket', 'deploymentPrefix', 'deploymentMethod', 'stackTags', 'stackPolicy',
     'stackParameters', 'tags', 'notificationArns', 'rollbackConfiguration', 'disableRollback', 'cfnRole',
@@ -41,7 +41,7 @@ export const PROVIDER_KEYS: KeyTable = {
   ...all({ unsupported: 'permissions are not enforced' }, ['iamManagedPolicies', 'role', 'rolePermissionsBoundary']),
   ...all('unsupported', [
     'vpc', 'vpcEndpointIds', 'layers', 'tracing', 'logs', 'apiGateway', 'apiKeys', 'usagePlan', 'resourcePolicy',
-    'alb', 'ecr', 's3', 'cloudFront', 'eventBridge', 'websocket', 'kinesis',
+    'alb', 'ecr', 'cloudFront', 'eventBridge', 'websocket', 'kinesis',
   ]),
 };
 
@@ -74,9 +74,9 @@ export const FUNCTION_KEYS: KeyTable = {
 
 /** Event types of the framework v3's AWS provider. */
 export const EVENT_TYPES: KeyTable = {
-  ...all('supported', ['http', 'httpApi', 'stream']),
+  ...all('supported', ['http', 'httpApi', 'stream', 's3']),
   ...all('unsupported', [
-    'websocket', 's3', 'schedule', 'sns', 'sqs', 'msk', 'kafka', 'activemq', 'rabbitmq', 'alb',
+    'websocket', 'schedule', 'sns', 'sqs', 'msk', 'kafka', 'activemq', 'rabbitmq', 'alb',
     'alexaSkill', 'alexaSmartHome', 'iot', 'iotFleetProvisioning', 'cloudwatchEvent', 'cloudwatchLog',
     'cognitoUserPool', 'eventBridge', 'cloudFront',
   ]),
@@ -98,6 +98,9 @@ export const STREAM_EVENT_KEYS: KeyTable = {
   // Warned by stream-events.ts with a note.
   consumer: 'supported',
 };
+
+/** framework v3 `s3` event keys (lib/plugins/aws/package/compile/events/s3/index.js). */
+export const S3_EVENT_KEYS: KeyTable = all('supported', ['bucket', 'event', 'rules', 'existing', 'forceDeploy']);
 
 /** provider.iam (framework v3 lib/plugins/aws/provider.js). */
 export const PROVIDER_IAM_KEYS: KeyTable = {

@@ -10,6 +10,7 @@ import { type HttpApiCorsInput, readHttpApiCors } from './cors';
 import { admitsMajor } from './framework-version';
 import { type HttpEventDefinition, readEvents } from './http-events';
 import { type IamStatementDefinition, readIamStatements } from './iam';
+import { type ProviderS3Buckets, readProviderS3, type S3EventDefinition } from './s3-events';
 import type { StreamEventDefinition } from './stream-events';
 import { checkKeys } from './keys';
 import { FUNCTION_KEYS, PROVIDER_HTTP_API_KEYS, PROVIDER_KEYS, RESERVED_ENV_KEYS, TOP_LEVEL_KEYS } from './schema';
@@ -35,6 +36,8 @@ export interface ProviderDefinition {
   /** provider.stackName, when set (AWS::StackName). */
   stackName: string | null;
   iamStatements: IamStatementDefinition[];
+  /** provider.s3: buckets that s3 events name by key (their name and properties). */
+  s3Buckets: ProviderS3Buckets;
 }
 
 export interface FunctionDefinition {
@@ -52,6 +55,7 @@ export interface FunctionDefinition {
   description: string | null;
   events: HttpEventDefinition[];
   streams: StreamEventDefinition[];
+  s3Events: S3EventDefinition[];
   maximumRetryAttempts: number | null;
   maximumEventAge: number | null;
   /** As written: a function key of this service or an ARN. */
@@ -165,6 +169,7 @@ function readProvider(ctx: DefinitionContext, raw: unknown): ProviderDefinition 
     httpApiCors,
     stackName: readOptionalString(ctx, ['provider', 'stackName'], raw.stackName),
     iamStatements: readIamStatements(ctx, raw),
+    s3Buckets: readProviderS3(ctx, ['provider', 's3'], raw.s3),
   };
 }
 
@@ -269,6 +274,7 @@ function readFunction(ctx: DefinitionContext, key: string, raw: unknown, provide
     description,
     events: events.http,
     streams: events.streams,
+    s3Events: events.s3,
     // Lambda's limits for PutFunctionEventInvokeConfig.
     maximumRetryAttempts: raw.maximumRetryAttempts === undefined || raw.maximumRetryAttempts === null ? null : readInteger(ctx, [...keys, 'maximumRetryAttempts'], raw.maximumRetryAttempts, 0, 2),
     maximumEventAge: raw.maximumEventAge === undefined || raw.maximumEventAge === null ? null : readInteger(ctx, [...keys, 'maximumEventAge'], raw.maximumEventAge, 60, 21600),

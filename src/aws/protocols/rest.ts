@@ -26,11 +26,13 @@ interface Route {
   /** Query literals the route requires (`?uploads`, `?List=ALL`): name -> value (undefined: any). */
   query: [string, string | undefined][];
   trailingSlash: boolean;
-  /** Sort key: routes with more literal segments and query literals win. */
+  /** A header the request must carry (lower case), e.g. S3's `x-amz-copy-source`. */
+  header?: string;
+  /** Sort key: routes with more literal segments and query literals win, then those that need a header. */
   weight: number;
 }
 
-function compile(name: string, method: string, pattern: string): Route {
+function compile(name: string, method: string, pattern: string, header?: string): Route {
   const q = pattern.indexOf('?');
   const pathPart = q < 0 ? pattern : pattern.slice(0, q);
   const query: [string, string | undefined][] = [];
@@ -49,7 +51,8 @@ function compile(name: string, method: string, pattern: string): Route {
       return m ? { label: m[1]!, greedy: m[2] === '+' } : { lit: s };
     });
   const literals = segments.filter((s) => 'lit' in s).length;
-  return { name, method, segments, query, trailingSlash: pathPart.length > 1 && pathPart.endsWith('/'), weight: literals * 10 + query.length - (segments.some((s) => 'greedy' in s && s.greedy) ? 5 : 0) };
+  const weight = literals * 10 + query.length - (segments.some((s) => 'greedy' in s && s.greedy) ? 5 : 0) + (header ? 0.5 : 0);
+  return { name, method, segments, query, trailingSlash: pathPart.length > 1 && pathPart.endsWith('/'), weight, ...(header ? { header: header.toLowerCase() } : {}) };
 }
 
 const routeCache = new WeakMap<ServiceDefinition, Route[]>();
@@ -59,7 +62,7 @@ function routes(service: ServiceDefinition): Route[] {
   if (!r) {
     r = [];
     for (const op of Object.values(service.operations) as Operation[]) {
-      if (op.http) r.push(compile(op.name, op.http.method, op.http.path));
+      if (op.http) r.push(compile(op.name, op.http.method, op.http.path, op.http.header));
     }
     for (const u of service.unimplemented ?? []) r.push(compile(u.name, u.method, u.path));
     r.sort((a, b) => b.weight - a.weight);
@@ -102,6 +105,7 @@ function matchRoute(route: Route, rawSegments: string[], req: WireRequest): Map<
     const found = req.query.find(([qk]) => qk === k);
     if (!found || (v !== undefined && found[1] !== v)) return null;
   }
+  if (route.header !== undefined && !req.headers.has(route.header)) return null;
   return labels;
 }
 
@@ -190,10 +194,11 @@ export function serializeRestOutput(
   output: OutputValue,
   bodyEncoder: (shape: StructureShape, value: Record<string, unknown>, whole: boolean) => string,
   defaultContentType: string,
-): Pick<WireResponse, 'status' | 'headers' | 'body'> {
+): Pick<WireResponse, 'status' | 'headers' | 'body' | 'stream'> {
   let status = op.http?.code ?? 200;
   const headers: Record<string, string> = {};
   let body: Buffer | string | undefined;
+  let stream: AsyncIterable<Uint8Array> | undefined;
   let hasBodyMembers = false;
   for (const [name, m] of Object.entries(op.output.members) as [string, Member][]) {
     const v = output[name];
@@ -212,8 +217,12 @@ export function serializeRestOutput(
         break;
       case 'payload':
         if (m.shape.kind === 'blob') {
-          body = Buffer.isBuffer(v) ? v : Buffer.alloc(0);
-          headers['content-type'] = op.payloadContentType ?? 'application/octet-stream';
+          if (isAsyncIterable(v) && !Buffer.isBuffer(v)) {
+            stream = v;
+            body = '';
+          } else body = Buffer.isBuffer(v) ? v : Buffer.alloc(0);
+          // A Content-Type header member (S3's ContentType) wins over the default.
+          headers['content-type'] ??= op.payloadContentType ?? 'application/octet-stream';
         } else if (m.shape.kind === 'string') {
           body = typeof v === 'string' ? v : '';
           headers['content-type'] = op.payloadContentType ?? 'text/plain';
@@ -235,5 +244,9 @@ export function serializeRestOutput(
       headers['content-type'] = defaultContentType;
     } else body = '';
   }
-  return { status, headers, body };
+  return stream ? { status, headers, body, stream } : { status, headers, body };
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {
+  return typeof v === 'object' && v !== null && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }

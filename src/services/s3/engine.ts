@@ -1,0 +1,172 @@
+/**
+ * The S3 service's state: buckets and objects in the store (metadata) and in
+ * blobs on disk (data), and the hook that turns object changes into
+ * notification events. Operations call only this.
+ *
+ * A write streams the body into a new blob (temp file, fsync, rename), then
+ * commits the object's row; the blob it replaced is deleted after the commit,
+ * a few seconds late so a download that already looked the object up can
+ * still open it. A crash between the two leaves at most an orphaned blob,
+ * which the sweeper removes: never a row without its data.
+ */
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../../store/blobs';
+import { GoneError } from '../../store/objects-repo';
+import type { BucketRow, ObjectRow, ObjectStore } from '../../store/types';
+import { noSuchBucket, noSuchKey, noSuchUpload } from './errors';
+
+/** S3 event names (`s3:ObjectCreated:Put`...) and what the notification needs. */
+export interface ObjectEvent {
+  name: string;
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+  /** Epoch ms of the change. */
+  time: number;
+  requestId: string;
+  sourceIp: string;
+  principal: string;
+  /** The request's X-Amzn-Trace-Id (its Lineage counts event-triggered invocations: recursion detection). */
+  traceId?: string;
+}
+
+export interface ObjectMeta {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  expires?: string;
+  /** x-amz-meta-* (lower-cased names, as S3 keeps them). */
+  metadata: Record<string, string>;
+  /** Checksums computed at upload, base64 (x-amz-checksum-*). */
+  checksums?: Record<string, string>;
+  checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
+  tags?: Record<string, string>;
+  storageClass?: string;
+  /** Multipart objects: the part count (and the part sizes, for partNumber reads). */
+  parts?: number[];
+}
+
+export interface BucketConfig {
+  cors?: unknown[];
+  notifications?: NotificationConfig;
+  tags?: Record<string, string>;
+}
+
+export interface NotificationTarget {
+  id: string;
+  /** Lambda function ARN (queues and topics arrive with SQS and SNS). */
+  arn: string;
+  kind: 'lambda' | 'queue' | 'topic';
+  events: string[];
+  prefix?: string;
+  suffix?: string;
+}
+
+export interface NotificationConfig {
+  targets: NotificationTarget[];
+  eventBridge: boolean;
+}
+
+/** Replaced blobs wait this long before deletion (downloads that already looked the object up). */
+const BLOB_GRACE_MS = 5000;
+
+export class S3Engine {
+  private readonly pendingDeletes = new Set<NodeJS.Timeout>();
+  private readonly listeners = new Set<(e: ObjectEvent) => void>();
+
+  constructor(
+    readonly store: ObjectStore,
+    readonly blobs: BlobStore,
+    readonly region: string,
+  ) {}
+
+  async bucket(name: string): Promise<BucketRow> {
+    const b = await this.store.getBucket(name);
+    if (!b) throw noSuchBucket(name);
+    return b;
+  }
+
+  config(b: BucketRow): BucketConfig {
+    return b.config ? (JSON.parse(b.config) as BucketConfig) : {};
+  }
+
+  /** Rewrites a bucket's configuration (CORS, notifications, tags) under the store's lock. */
+  async updateConfig(bucket: string, fn: (c: BucketConfig) => BucketConfig): Promise<void> {
+    const ok = await this.store.updateBucketConfig(bucket, (text) => JSON.stringify(fn(text ? (JSON.parse(text) as BucketConfig) : {})));
+    if (!ok) throw noSuchBucket(bucket);
+  }
+
+  async object(bucket: string, key: string): Promise<ObjectRow & { parsed: ObjectMeta }> {
+    const o = await this.store.getObject(bucket, key);
+    if (!o) {
+      await this.bucket(bucket);
+      throw noSuchKey(key);
+    }
+    return { ...o, parsed: JSON.parse(o.meta) as ObjectMeta };
+  }
+
+  /**
+   * Commits a write whose data is already in `blobId`. When the bucket (or the
+   * multipart upload) went away meanwhile, the blob is deleted and the answer
+   * is S3's NoSuchBucket / NoSuchUpload.
+   */
+  async commit<T>(blobId: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (e instanceof GoneError) {
+        await this.blobs.delete(blobId).catch(() => undefined);
+        throw e.what === 'bucket' ? noSuchBucket(e.id) : noSuchUpload(e.id);
+      }
+      throw e;
+    }
+  }
+
+  /** Deletes a blob a little later (see BLOB_GRACE_MS); null is nothing. */
+  retire(blobId: string | null | undefined): void {
+    if (!blobId) return;
+    const t = setTimeout(() => {
+      this.pendingDeletes.delete(t);
+      void this.blobs.delete(blobId).catch(() => undefined);
+    }, BLOB_GRACE_MS);
+    t.unref();
+    this.pendingDeletes.add(t);
+  }
+
+  /** The bucket's notification targets (none when the bucket is gone). */
+  async notificationTargets(bucket: string): Promise<NotificationTarget[]> {
+    const b = await this.store.getBucket(bucket);
+    return b ? (this.config(b).notifications?.targets ?? []) : [];
+  }
+
+  onEvent(listener: (e: ObjectEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(e: ObjectEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  /** MD5 (hex) of a blob's data, read back from disk. */
+  async md5Of(blobId: string): Promise<string> {
+    const h = createHash('md5');
+    for await (const chunk of this.blobs.read(blobId)) h.update(chunk as Buffer);
+    return h.digest('hex');
+  }
+
+  /** Stops pending blob deletions (shutdown); what they would have deleted is left to the orphan sweep. */
+  async close(): Promise<void> {
+    for (const t of this.pendingDeletes) clearTimeout(t);
+    this.pendingDeletes.clear();
+  }
+}
