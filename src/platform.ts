@@ -35,11 +35,11 @@ import { lambdaService } from './services/lambda/service';
 import { DynamoEngine, DynamoMaintenance, dynamoDbService, dynamoStreamSource, dynamoStreamsService, type MaintenanceOptions } from './services/dynamodb';
 import { dynamoTableProvider } from './platform-resources';
 import { customS3Provider, s3BucketProvider } from './platform-s3-resources';
-import { S3Engine } from './services/s3/engine';
+import { S3Engine, S3_EVENTS_QUEUE } from './services/s3/engine';
 import { s3Service } from './services/s3/service';
 import { S3Maintenance, type S3MaintenanceOptions } from './services/s3/maintenance';
 import { BlobStore } from './store/blobs';
-import { S3Notifications } from './triggers/s3-notifications';
+import { S3Notifications, type S3NotificationsOptions } from './triggers/s3-notifications';
 import { PlatformLambdaBackend } from './platform-lambda';
 
 export const ACCOUNT_ID = '000000000000';
@@ -88,8 +88,8 @@ export interface PlatformOptions {
   scaleOutWaitMs?: number;
   /** DynamoDB background duties (TTL sweep interval...), mostly for tests. */
   dynamodb?: MaintenanceOptions;
-  /** S3 background duties (orphan sweep interval, stale upload age), mostly for tests. */
-  s3?: S3MaintenanceOptions;
+  /** S3 background duties (orphan sweep interval, stale upload age) and the notification poller's timings, mostly for tests. */
+  s3?: S3MaintenanceOptions & { notifications?: Pick<S3NotificationsOptions, 'leaseMs' | 'idleMs' | 'retryMs' | 'batch'> };
   /** Event source mapping pollers (retry backoff, scan interval...), mostly for tests. */
   triggers?: Partial<Pick<EventSourceMappingsOptions, 'leaseMs' | 'scanIntervalMs' | 'idlePollMs' | 'retry' | 'closeTimeoutMs'>>;
 }
@@ -222,10 +222,14 @@ export class Platform {
     };
     platform.s3Notifications = new S3Notifications({
       source: platform.s3,
+      queue: store.queue,
+      eventsQueue: S3_EVENTS_QUEUE,
+      owner: `node-${crypto.randomUUID()}`,
       region: opts.region,
-      accept: (fn, payload, traceId) => platform.async.accept(fn, payload, traceId),
+      invocation: (fn, payload, traceId) => platform.async.eventItem(fn, payload, traceId),
       functionOfArn,
       log: (m) => console.error(`nimbus: ${m}`),
+      ...o.s3?.notifications,
     });
     platform.esm = new EventSourceMappings({
       repo: new TriggersRepo(store.db),
@@ -256,6 +260,7 @@ export class Platform {
       platform.dynamoMaintenance.start();
       await platform.esm.start();
       platform.s3Maintenance.start();
+      platform.s3Notifications.start();
     } catch (e) {
       await platform.close();
       throw e;

@@ -42,7 +42,7 @@ import {
   type ChunkSigning,
 } from './sigv4';
 import type { PayloadPlan } from './stream';
-import type { Principal, ServiceDefinition } from './types';
+import type { FormSignature, Principal, ServiceDefinition } from './types';
 import { header, queryValue, type WireRequest } from './wire';
 
 export interface AuthOptions {
@@ -315,4 +315,31 @@ function decodeBody(
     }
     throw errs.contentMismatch(`The aws-chunked payload is malformed: ${e.message}`, {});
   }
+}
+
+/**
+ * A SigV4 signature the request carries in its body (S3 POST uploads: the
+ * form's `x-amz-signature` over the base64 policy, "Calculating a Signature"
+ * in the S3 API reference's browser-based upload pages): the signing key
+ * derived from the credential's scope, an HMAC of `stringToSign`. There is no
+ * clock check: the policy's own expiration governs. Enforcement off accepts
+ * any well-formed credential, as for headers.
+ */
+export function verifyFormSignature(service: ServiceDefinition, f: FormSignature, o: Omit<AuthOptions, 'parsedAuthorization'>): Principal {
+  const errs = service.authErrors;
+  if (f.algorithm !== ALGORITHM) throw errs.incomplete(`Unsupported AWS 'algorithm': '${f.algorithm}' (only AWS4-HMAC-SHA256 for now). `, false);
+  if (parseAmzDate(f.amzDate) === null) throw errs.incomplete(`Date must be in ISO-8601 'basic format'. Got '${f.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`, false);
+  const cred = parseCredential(f.credential);
+  if ('problem' in cred) throw errs.incomplete(cred.problem, false);
+  if (cred.service !== service.signingName) throw errs.invalidSignature(`Credential should be scoped to correct service: '${service.signingName}'.`);
+  if (cred.terminator !== 'aws4_request') throw errs.invalidSignature(`Credential should be scoped with a valid terminator: 'aws4_request', not '${cred.terminator}'.`);
+  const resolved = o.credentials.resolve(cred.accessKeyId, f.securityToken);
+  if (!o.enforce) return resolved.ok ? resolved.principal : { kind: 'unverified', accessKeyId: cred.accessKeyId };
+  if (!resolved.ok) throw errs.unknownKey(cred.accessKeyId);
+  const key = signingKey(resolved.secretAccessKey, cred.date, cred.region, cred.service);
+  if (!signatureMatches(key, f.stringToSign, f.signature)) {
+    throw errs.signatureMismatch({ accessKeyId: cred.accessKeyId, canonicalRequest: '', stringToSign: f.stringToSign, signatureProvided: f.signature });
+  }
+  if (resolved.needsToken && resolved.expiration !== undefined && resolved.expiration <= o.now) throw errs.expiredToken();
+  return resolved.principal;
 }

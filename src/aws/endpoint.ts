@@ -12,7 +12,7 @@
 import * as crypto from 'node:crypto';
 import type * as http from 'node:http';
 import { pipeline } from 'node:stream';
-import { authenticate, authenticateHead } from './auth';
+import { authenticate, authenticateHead, hasAuthentication, verifyFormSignature } from './auth';
 import { validate } from './codec';
 import { Credentials } from './credentials';
 import { ServiceError, isServiceError } from './errors';
@@ -22,7 +22,7 @@ import { restPathMatches } from './protocols/rest';
 import { queryParams } from './protocols/query';
 import { parseAuthorization, parseCredential, type ParsedAuthorization } from './sigv4';
 import { PayloadAbortedError, createPayloadStream, type PayloadStreamHandle } from './stream';
-import type { Operation, OperationContext, ServiceDefinition, ValidatedInput } from './types';
+import type { FormSignature, Operation, OperationContext, Principal, ServiceDefinition, ValidatedInput } from './types';
 import { header, queryValue, wireRequestFromRaw, type WireRequest, type WireResponse } from './wire';
 import { readCappedBody } from '../http-body';
 
@@ -92,10 +92,18 @@ export class AwsEndpoint {
     const url = rawUrl(req.url ?? '/');
     const head = wireRequestFromRaw(req.method ?? 'GET', url, req.rawHeaders);
     const detected = this.sniff(head);
+    if (detected.service?.cors !== undefined && head.method === 'OPTIONS') {
+      // A browser's preflight: answered from the service's CORS rules, never signed, body ignored.
+      req.resume();
+      const service = detected.service;
+      void this.preflight(service, head).then((r) => this.write(res, head.method, r, false));
+      return;
+    }
     if (detected.service !== null && this.streaming.has(detected.service)) {
-      const streamed = this.streamedOperation(detected.service, head);
+      const routed = routedRequest(detected.service, head);
+      const streamed = this.streamedOperation(detected.service, routed);
       if (streamed) {
-        void this.handleStreaming(req, res, head, detected, streamed.op, streamed.labels);
+        void this.handleStreaming(req, res, head, routed, detected, streamed.op, streamed.labels);
         return;
       }
     }
@@ -145,6 +153,7 @@ export class AwsEndpoint {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     head: WireRequest,
+    routed: WireRequest,
     detected: Detected,
     op: Operation,
     labels: ReadonlyMap<string, string>,
@@ -155,13 +164,17 @@ export class AwsEndpoint {
     let stream: PayloadStreamHandle | undefined;
     let response: WireResponse;
     try {
-      const auth = authenticateHead(service, head, {
-        credentials: this.credentials,
-        enforce: this.enforceAuth,
-        now: this.now(),
-        parsedAuthorization: detected.authorization,
-      });
-      const input = codec.parseInput(service, op, head, labels, EMPTY_BODY);
+      // An operation that authenticates from its body (S3 POST's signed policy) may come unsigned.
+      const auth =
+        op.formAuthenticated === true && !hasAuthentication(head)
+          ? { principal: ANONYMOUS, payload: UNVERIFIED_PLAIN }
+          : authenticateHead(service, head, {
+              credentials: this.credentials,
+              enforce: this.enforceAuth,
+              now: this.now(),
+              parsedAuthorization: detected.authorization,
+            });
+      const input = codec.parseInput(service, op, routed, labels, EMPTY_BODY);
       validate(op.input, input);
       // Not `for await (... of req)`: returning early from that destroys the socket we still answer on.
       stream = createPayloadStream(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, { head, plan: auth.payload, authErrors: service.authErrors });
@@ -176,6 +189,7 @@ export class AwsEndpoint {
         accountId: this.accountId,
         service: service.signingName,
         operation: op.name,
+        ...(op.formAuthenticated === true ? { verifyFormSignature: (f: FormSignature) => this.verifyForm(service, f) } : {}),
       };
       const output = await op.run(input as unknown as ValidatedInput, ctx);
       // Never acknowledge a body that failed verification, whatever the handler did with it.
@@ -195,6 +209,7 @@ export class AwsEndpoint {
       }
       response = codec.serializeError(service, err, requestId);
     }
+    if (service.cors !== undefined) response = await this.withCors(service, routed, response);
     if (res.destroyed) return;
     // Body left unread (an error before or while reading it, or a handler that
     // did not need it): drop the rest, and close rather than wait for it.
@@ -208,15 +223,30 @@ export class AwsEndpoint {
     return this.dispatchDetected(req, this.sniff(req));
   }
 
-  private async dispatchDetected(req: WireRequest, detected: Detected): Promise<WireResponse> {
+  private dispatchDetected(req: WireRequest, detected: Detected): Promise<WireResponse> {
     const requestId = crypto.randomUUID();
     const { service, scopeName } = detected;
-    if (!service) return noService(requestId, scopeName);
+    if (!service) return Promise.resolve(noService(requestId, scopeName));
     const codec = PROTOCOLS[service.protocol];
+    // Routing sees a virtual-hosted request path-style; SigV4 sees it as sent.
+    const routed = routedRequest(service, req);
+    const response = this.dispatchRouted(service, codec, req, routed, detected, requestId);
+    // Not one more await on the hot path of services without CORS rules.
+    return service.cors !== undefined ? response.then((r) => this.withCors(service, routed, r)) : response;
+  }
+
+  private async dispatchRouted(
+    service: ServiceDefinition,
+    codec: (typeof PROTOCOLS)[keyof typeof PROTOCOLS],
+    req: WireRequest,
+    routed: WireRequest,
+    detected: Detected,
+    requestId: string,
+  ): Promise<WireResponse> {
     let operation: string | undefined;
     try {
-      const resolution = codec.resolve(service, req);
-      if (resolution.kind !== 'operation') return codec.unknownOperation(service, requestId, resolution, req);
+      const resolution = codec.resolve(service, routed);
+      if (resolution.kind !== 'operation') return codec.unknownOperation(service, requestId, resolution, routed);
       const { op, labels } = resolution;
       operation = op.name;
       const auth = authenticate(service, req, {
@@ -225,7 +255,7 @@ export class AwsEndpoint {
         now: this.now(),
         parsedAuthorization: detected.authorization,
       });
-      const input = codec.parseInput(service, op, req, labels, auth.body);
+      const input = codec.parseInput(service, op, routed, labels, auth.body);
       validate(op.input, input);
       const ctx: OperationContext = {
         requestId,
@@ -271,10 +301,51 @@ export class AwsEndpoint {
       const s = this.services.find((x) => x.protocol === 'awsQuery');
       if (s) return { service: s, authorization, final: false };
     }
+    // Unsigned requests (presigned URLs carry a scope): a virtual host names its service, then the REST path does.
+    const host = header(req, 'host');
+    if (host !== undefined) {
+      for (const s of this.services) if (s.virtualHost?.(host) != null) return { service: s, authorization, final: false };
+    }
+    const preflight = req.method === 'OPTIONS';
     for (const s of this.services) {
+      if (preflight && s.cors === undefined) continue;
       if ((s.protocol === 'restJson1' || s.protocol === 'restXml') && restPathMatches(s, req)) return { service: s, authorization, final: false };
     }
     return { service: this.services.length === 1 ? this.services[0]! : null, authorization, final: false };
+  }
+
+  /** A CORS preflight, answered by the service's rules: 200 with its headers, or its refusal. */
+  private async preflight(service: ServiceDefinition, head: WireRequest): Promise<WireResponse> {
+    const requestId = crypto.randomUUID();
+    const codec = PROTOCOLS[service.protocol];
+    try {
+      const headers = await service.cors!.preflight(routedRequest(service, head));
+      return { status: 200, headers: { ...service.requestIdHeaders?.(requestId), ...headers }, body: '' };
+    } catch (e) {
+      let err: ServiceError;
+      if (isServiceError(e)) err = e;
+      else {
+        this.onInternalError(e, { service: service.signingName, operation: 'OPTIONS' });
+        err = service.internalError(e);
+      }
+      return codec.serializeError(service, err, requestId);
+    }
+  }
+
+  /** Adds the service's CORS headers to the answer of a request that carries `Origin` (success or error alike). */
+  private async withCors(service: ServiceDefinition, routed: WireRequest, r: WireResponse): Promise<WireResponse> {
+    if (!routed.headers.has('origin')) return r;
+    try {
+      Object.assign(r.headers, await service.cors!.responseHeaders(routed));
+    } catch (e) {
+      // The answer stands without CORS headers: a browser then refuses it, which is the safe side.
+      this.onInternalError(e, { service: service.signingName, operation: 'CORS' });
+    }
+    return r;
+  }
+
+  private verifyForm(service: ServiceDefinition, f: FormSignature): Principal {
+    return verifyFormSignature(service, f, { credentials: this.credentials, enforce: this.enforceAuth, now: this.now() });
   }
 
   private tooLarge(service: ServiceDefinition | null, limit: number): WireResponse {
@@ -339,6 +410,22 @@ function closeSource(source: AsyncIterable<Uint8Array>): void {
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
+const ANONYMOUS: Principal = { kind: 'anonymous', accessKeyId: '' };
+/** The body of an unsigned `formAuthenticated` request: read as it is, verified by nothing but its own form. */
+const UNVERIFIED_PLAIN = { encoding: 'plain', chunkSigning: null, signedTrailer: false } as const;
+
+/**
+ * The request as the service's routes see it: a virtual-hosted-style request
+ * (`Host: <bucket>.s3.amazonaws.com`, `/<key>`) becomes `/<bucket>/<key>`.
+ * Only the path changes; the signature is checked on the request as sent.
+ */
+function routedRequest(service: ServiceDefinition, req: WireRequest): WireRequest {
+  if (service.virtualHost === undefined) return req;
+  const host = header(req, 'host');
+  const first = host === undefined ? null : service.virtualHost(host);
+  if (first === null) return req;
+  return { ...req, path: req.path === '' || req.path === '/' ? `/${first}` : `/${first}${req.path.startsWith('/') ? '' : '/'}${req.path}` };
+}
 
 /** The blob `payload` member of a streaming operation (the one that gets the PayloadStream), cached per operation. */
 const payloadMembers = new WeakMap<Operation, string | undefined>();

@@ -10,6 +10,8 @@ export { coralAuthErrors, queryAuthErrors, s3AuthErrors } from './auth-errors';
 export {
   defineOperation,
   type AuthErrors,
+  type CorsHook,
+  type FormSignature,
   type HttpBinding,
   type InputOf,
   type Operation,

@@ -5,6 +5,7 @@
  */
 import type { ServiceError } from './errors';
 import type { OutputOf, StreamingInputOf, StructureShape, TypeOf } from './shapes';
+import type { WireRequest } from './wire';
 
 export type Protocol = 'awsJson1_0' | 'awsJson1_1' | 'awsQuery' | 'restJson1' | 'restXml';
 
@@ -13,7 +14,13 @@ export type Principal =
   | { kind: 'admin'; accessKeyId: string }
   | { kind: 'function'; functionName: string; accessKeyId: string }
   /** Relaxed auth (`enforceAuth: false`): a well-formed signature from a key Nimbus does not know. */
-  | { kind: 'unverified'; accessKeyId: string };
+  | { kind: 'unverified'; accessKeyId: string }
+  /**
+   * No SigV4 on the request: only operations declared `formAuthenticated`
+   * (S3 POST uploads, which carry a signed policy in the body) run so. The
+   * empty `accessKeyId` keeps `principal.accessKeyId` valid for every kind.
+   */
+  | { kind: 'anonymous'; accessKeyId: '' };
 
 export interface OperationContext {
   /** This request's id, echoed in the response headers (and body, for query). */
@@ -25,6 +32,25 @@ export interface OperationContext {
   readonly accountId: string;
   readonly service: string;
   readonly operation: string;
+  /**
+   * `formAuthenticated` operations: verifies a SigV4 signature computed over a
+   * string the request carries in its body (S3 POST: the base64 policy), with
+   * the endpoint's keys, and returns who signed. Throws the service's auth errors.
+   */
+  readonly verifyFormSignature?: (f: FormSignature) => Principal;
+}
+
+/** The fields of a body-borne SigV4 signature (S3 POST `x-amz-*` form fields). */
+export interface FormSignature {
+  algorithm: string;
+  /** `<key>/<date>/<region>/<service>/aws4_request` */
+  credential: string;
+  /** ISO-8601 basic (`20240101T000000Z`). */
+  amzDate: string;
+  /** Hex HMAC-SHA256 of `stringToSign` under the SigV4 signing key. */
+  signature: string;
+  stringToSign: string;
+  securityToken?: string;
 }
 
 export interface HttpBinding {
@@ -58,6 +84,13 @@ export interface Operation<N extends string = string> {
    * (src/aws/stream.ts) instead of a buffered body (S3 PutObject, UploadPart).
    */
   readonly streamingInput?: true;
+  /**
+   * The request may carry no SigV4 at all: the operation authenticates from its
+   * body (S3 POST uploads' signed policy) through `ctx.verifyFormSignature`.
+   * Only for `streamingInput` operations. A request that is signed anyway is
+   * verified as usual.
+   */
+  readonly formAuthenticated?: true;
   /** Runs the handler on input that has been parsed and validated against `input`. */
   run(input: ValidatedInput, ctx: OperationContext): Promise<OutputValue>;
 }
@@ -78,6 +111,8 @@ export interface OperationSpec<N extends string, I extends StructureShape, O ext
   xmlRoot?: { input?: string; output?: string };
   /** The blob payload member arrives as a `PayloadStream` (see `Operation.streamingInput`). */
   streamingInput?: S;
+  /** See `Operation.formAuthenticated`. */
+  formAuthenticated?: true;
   handler: (input: InputOf<I, S>, ctx: OperationContext) => Promise<OutputOf<O>>;
 }
 
@@ -101,6 +136,7 @@ export function defineOperation<N extends string, I extends StructureShape, O ex
     payloadContentType: spec.payloadContentType,
     xmlRoot: spec.xmlRoot,
     ...(spec.streamingInput === true ? { streamingInput: true as const } : {}),
+    ...(spec.formAuthenticated === true ? { formAuthenticated: true as const } : {}),
     run: (input, ctx) => handler(input, ctx),
   };
 }
@@ -165,4 +201,25 @@ export interface ServiceDefinition<N extends string = string> {
   internalError(e: unknown): ServiceError;
   /** Response headers the service always sends (e.g. S3's `x-amz-id-2`). */
   readonly requestIdHeaders?: (requestId: string) => Record<string, string>;
+  /**
+   * Virtual-hosted-style addressing (S3's `<bucket>.s3.<region>.amazonaws.com`):
+   * the first path segment a Host header stands for, or null when the host
+   * names none. Such a request is routed as `/<segment><path>` (operation,
+   * labels, CORS), while SigV4 is verified on the request as sent.
+   */
+  virtualHost?(host: string): string | null;
+  /** Cross-origin requests answered by the service's own rules (S3 bucket CORS). */
+  readonly cors?: CorsHook;
+}
+
+/**
+ * A service's CORS rules. Both methods get the request as routed (virtual
+ * hosts already moved into the path), never signed: browsers send preflights
+ * without credentials.
+ */
+export interface CorsHook {
+  /** A preflight (`OPTIONS`): the headers of the 200 answer; a refusal throws the service's ServiceError. */
+  preflight(req: WireRequest): Promise<Record<string, string>>;
+  /** Any other request carrying `Origin`: headers to add to its answer, success or error (none when no rule matches). */
+  responseHeaders(req: WireRequest): Promise<Record<string, string>>;
 }

@@ -18,7 +18,7 @@
 import * as crypto from 'node:crypto';
 import type { EventInvokeSettings } from '../app/stack';
 import type { LogHub } from '../observe/logs';
-import type { WorkQueue, QueueItem } from '../store/types';
+import type { EnqueueInput, WorkQueue, QueueItem } from '../store/types';
 import type { InvokeEngine } from './engine';
 import { InvokeError, type InvokeResult } from './types';
 
@@ -99,18 +99,38 @@ export class AsyncInvoker {
    * is committed to the store. Concurrent calls share one commit (group commit).
    */
   accept(functionName: string, payload: string, traceId: string | null): Promise<string> {
-    if (!this.engine.getFunction(functionName)) {
-      return Promise.reject(new InvokeError('ResourceNotFoundException', `Function not found: ${this.targets.functionArn(functionName)}`));
+    let ev: QueuedEvent;
+    try {
+      ev = this.newEvent(functionName, payload, traceId);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const size = Buffer.byteLength(payload);
-    if (size > MAX_ASYNC_PAYLOAD) {
-      return Promise.reject(new InvokeError('RequestTooLargeException', `Request must be smaller than ${MAX_ASYNC_PAYLOAD} bytes for the InvokeAsync operation`));
-    }
-    const ev: QueuedEvent = { requestId: crypto.randomUUID(), functionName, payload, traceId, acceptedAt: Date.now(), invokes: 0, retries: 0, backoffs: 0 };
     return new Promise<string>((resolve, reject) => {
       this.pending.push({ ev, resolve: () => resolve(ev.requestId), reject });
       if (!this.flushing) setImmediate(() => void this.flush());
     });
+  }
+
+  /**
+   * The queue item an `Event` invocation is, for a caller that commits it in a
+   * transaction of its own (a trigger's completeAndEnqueue: the source's item
+   * and the invocation commit together). Throws the InvokeError accept()
+   * would reject with. The poller wakes through the queue's onEnqueued.
+   */
+  eventItem(functionName: string, payload: string, traceId: string | null): EnqueueInput {
+    const ev = this.newEvent(functionName, payload, traceId);
+    return { queue: QUEUE, payload: JSON.stringify(ev), id: ev.requestId };
+  }
+
+  private newEvent(functionName: string, payload: string, traceId: string | null): QueuedEvent {
+    if (!this.engine.getFunction(functionName)) {
+      throw new InvokeError('ResourceNotFoundException', `Function not found: ${this.targets.functionArn(functionName)}`);
+    }
+    const size = Buffer.byteLength(payload);
+    if (size > MAX_ASYNC_PAYLOAD) {
+      throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${MAX_ASYNC_PAYLOAD} bytes for the InvokeAsync operation`);
+    }
+    return { requestId: crypto.randomUUID(), functionName, payload, traceId, acceptedAt: Date.now(), invokes: 0, retries: 0, backoffs: 0 };
   }
 
   private async flush(): Promise<void> {

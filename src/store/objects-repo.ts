@@ -20,15 +20,22 @@
  *
  * Writes on SQLite share the store's group commit (queue-group-commit.ts); on
  * PostgreSQL each is its own transaction.
+ *
+ * Outbox: putObject, deleteObject(s) and completeUpload take an ObjectOutbox
+ * whose work-queue items (S3 event notifications) are inserted in the same
+ * transaction as the object row (queue-outbox.ts), after the object's lock,
+ * with the bucket's config read in that transaction.
  */
 import { PlatformError } from '../errors';
 import type { Db, SqlValue, Tx } from './db';
 import type { GroupCommit } from './queue-group-commit';
+import { enqueueInTx } from './queue-outbox';
 import { compareNames } from './repo-utils';
 import type {
   BucketRow,
   ObjectListing,
   ObjectListQuery,
+  ObjectOutbox,
   ObjectRow,
   ObjectStore,
   PartRow,
@@ -177,9 +184,22 @@ export class ObjectsRepo implements ObjectStore {
     return this.group ? this.group.run(fn) : this.db.tx(fn);
   }
 
-  /** True (and the bucket row share-locked until COMMIT on PostgreSQL) when the bucket exists. */
-  private async holdBucket(t: Tx, bucket: string): Promise<boolean> {
-    return (await t.get(`SELECT 1 AS x FROM s3_buckets WHERE name = ?${this.keyShare}`, [bucket])) !== undefined;
+  /**
+   * The bucket's config (and the bucket row share-locked until COMMIT on
+   * PostgreSQL) when the bucket exists, else null. The config is read only
+   * when `withConfig` (an outbox needs it).
+   */
+  private async holdBucket(t: Tx, bucket: string, withConfig = false): Promise<string | null> {
+    const r = await t.get<{ c: string }>(`SELECT ${withConfig ? 'config' : "''"} AS c FROM s3_buckets WHERE name = ?${this.keyShare}`, [bucket]);
+    return r === undefined ? null : r.c;
+  }
+
+  /** Commits the outbox's items for these keys in `t` (see ObjectOutbox). */
+  private async enqueue(t: Tx, bucket: string, keys: readonly string[], outbox: ObjectOutbox | undefined, config?: string): Promise<void> {
+    if (!outbox || keys.length === 0) return;
+    if (config === undefined) config = (await t.get<{ config: string }>('SELECT config FROM s3_buckets WHERE name = ?', [bucket]))?.config ?? '{}';
+    const items = keys.flatMap((k) => outbox(k, config));
+    await enqueueInTx(t, items);
   }
 
   private lockObject(t: Tx, bucket: string, key: string): Promise<void> {
@@ -274,11 +294,14 @@ export class ObjectsRepo implements ObjectStore {
 
   // ---- objects --------------------------------------------------------------
 
-  async putObject(row: ObjectRow): Promise<{ previousBlobId: string | null }> {
+  async putObject(row: ObjectRow, outbox?: ObjectOutbox): Promise<{ previousBlobId: string | null }> {
     const r = await this.write(async (t) => {
-      if (!(await this.holdBucket(t, row.bucket))) return NO_BUCKET;
+      const config = await this.holdBucket(t, row.bucket, outbox !== undefined);
+      if (config === null) return NO_BUCKET;
       await this.lockObject(t, row.bucket, row.key);
-      return { previousBlobId: await this.upsertObject(t, row) };
+      const previousBlobId = await this.upsertObject(t, row);
+      await this.enqueue(t, row.bucket, [row.key], outbox, config);
+      return { previousBlobId };
     });
     return orGone(r, row.bucket);
   }
@@ -288,15 +311,16 @@ export class ObjectsRepo implements ObjectStore {
     return r ? toObject(bucket, r) : null;
   }
 
-  async deleteObject(bucket: string, key: string): Promise<{ previousBlobId: string | null }> {
+  async deleteObject(bucket: string, key: string, outbox?: ObjectOutbox): Promise<{ previousBlobId: string | null }> {
     return this.write(async (t) => {
       await this.lockObject(t, bucket, key);
       const r = await t.get<{ blob_id: string }>('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob_id', [bucket, key]);
+      if (r) await this.enqueue(t, bucket, [key], outbox);
       return { previousBlobId: r?.blob_id ?? null };
     });
   }
 
-  async deleteObjects(bucket: string, keys: readonly string[]): Promise<(string | null)[]> {
+  async deleteObjects(bucket: string, keys: readonly string[], outbox?: ObjectOutbox): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
     // Locks in one global order (sorted keys), so two batch deletes never deadlock.
     const unique = [...new Set(keys)].sort(compareNames);
@@ -310,6 +334,12 @@ export class ObjectsRepo implements ObjectStore {
         );
         for (const r of rows) found.set(r.key, r.blob_id);
       }
+      await this.enqueue(
+        t,
+        bucket,
+        unique.filter((k) => found.has(k)),
+        outbox,
+      );
       return found;
     });
     return keys.map((k) => {
@@ -440,7 +470,7 @@ export class ObjectsRepo implements ObjectStore {
 
   async createUpload(u: UploadRow): Promise<void> {
     const r = await this.write(async (t) => {
-      if (!(await this.holdBucket(t, u.bucket))) return NO_BUCKET;
+      if ((await this.holdBucket(t, u.bucket)) === null) return NO_BUCKET;
       await t.run(`INSERT INTO s3_uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?)`, [u.uploadId, u.bucket, u.key, u.initiated, u.meta]);
       return undefined;
     });
@@ -531,14 +561,17 @@ export class ObjectsRepo implements ObjectStore {
     });
   }
 
-  async completeUpload(uploadId: string, row: ObjectRow): Promise<{ previousBlobId: string | null; partBlobIds: string[] }> {
+  async completeUpload(uploadId: string, row: ObjectRow, outbox?: ObjectOutbox): Promise<{ previousBlobId: string | null; partBlobIds: string[] }> {
     const r = await this.write(async (t) => {
-      if (!(await this.holdBucket(t, row.bucket))) return NO_BUCKET;
+      const config = await this.holdBucket(t, row.bucket, outbox !== undefined);
+      if (config === null) return NO_BUCKET;
       await this.lockObject(t, row.bucket, row.key);
       const r = await t.run('DELETE FROM s3_uploads WHERE upload_id = ? AND bucket = ? AND key = ?', [uploadId, row.bucket, row.key]);
       if (r.changes === 0) return NO_UPLOAD;
       const partBlobIds = await this.dropUploads(t, [uploadId]);
-      return { previousBlobId: await this.upsertObject(t, row), partBlobIds };
+      const previousBlobId = await this.upsertObject(t, row);
+      await this.enqueue(t, row.bucket, [row.key], outbox, config);
+      return { previousBlobId, partBlobIds };
     });
     return orGone(r, row.bucket, uploadId);
   }
@@ -546,7 +579,8 @@ export class ObjectsRepo implements ObjectStore {
   async staleUploads(olderThan: number, limit = 1000): Promise<UploadRow[]> {
     const rows = await this.db.all<UploadDbRow>(
       `SELECT ${UPLOAD_COLUMNS} FROM s3_uploads WHERE initiated < ? ORDER BY initiated, upload_id LIMIT ?`,
-      [olderThan, Math.max(0, Math.floor(limit))],
+      // Integral: PostgreSQL refuses a fractional BIGINT.
+      [Math.ceil(olderThan), Math.max(0, Math.floor(limit))],
     );
     return rows.map(toUpload);
   }

@@ -404,6 +404,17 @@ export interface PartRow {
 }
 
 /**
+ * Work-queue items an object write commits in its own transaction (a
+ * transactional outbox: S3 event notifications cannot be lost between the
+ * object's commit and their enqueue). Called inside that transaction, once per
+ * key written or actually deleted, after the object's lock (so calls for one
+ * key come in commit order), with the bucket's `config` as that transaction
+ * reads it. Synchronous; must not throw. The writer wakes the queue's pollers
+ * after the call resolves (store/queue-outbox.ts).
+ */
+export type ObjectOutbox = (key: string, bucketConfig: string) => readonly EnqueueInput[];
+
+/**
  * Metadata of services/s3 (tables `s3_*`). Every write resolves after COMMIT.
  * A write that replaces or drops a blob reference returns the old blob id:
  * the caller deletes that blob after the call resolves. Concurrent writers of
@@ -431,12 +442,13 @@ export interface ObjectStore {
    */
   deleteBucket(name: string): Promise<'deleted' | 'missing' | 'not-empty'>;
 
-  /** Upserts the object. Throws GoneError when the bucket does not exist. */
-  putObject(row: ObjectRow): Promise<{ previousBlobId: string | null }>;
+  /** Upserts the object (and commits `outbox`'s items with it). Throws GoneError when the bucket does not exist. */
+  putObject(row: ObjectRow, outbox?: ObjectOutbox): Promise<{ previousBlobId: string | null }>;
   getObject(bucket: string, key: string): Promise<ObjectRow | null>;
-  deleteObject(bucket: string, key: string): Promise<{ previousBlobId: string | null }>;
-  /** One transaction; one previous blob id (or null) per key, in input order (a repeated key: null after its first). */
-  deleteObjects(bucket: string, keys: readonly string[]): Promise<(string | null)[]>;
+  /** `outbox` is consulted only when the object existed. */
+  deleteObject(bucket: string, key: string, outbox?: ObjectOutbox): Promise<{ previousBlobId: string | null }>;
+  /** One transaction; one previous blob id (or null) per key, in input order (a repeated key: null after its first). `outbox`: once per key deleted. */
+  deleteObjects(bucket: string, keys: readonly string[], outbox?: ObjectOutbox): Promise<(string | null)[]>;
   /**
    * Replaces the object's `meta`, or rewrites it atomically with `fn` (null:
    * leave it). Returns the row as it is now; null if there is no such object.
@@ -464,7 +476,7 @@ export interface ObjectStore {
    * are gone. Throws GoneError when the upload (of row.bucket and row.key) or
    * its bucket no longer exists. Delete previousBlobId and partBlobIds after.
    */
-  completeUpload(uploadId: string, row: ObjectRow): Promise<{ previousBlobId: string | null; partBlobIds: string[] }>;
+  completeUpload(uploadId: string, row: ObjectRow, outbox?: ObjectOutbox): Promise<{ previousBlobId: string | null; partBlobIds: string[] }>;
   /** Uploads initiated before `olderThan` (epoch ms), oldest first. */
   staleUploads(olderThan: number, limit?: number): Promise<UploadRow[]>;
 

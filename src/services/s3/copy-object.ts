@@ -9,7 +9,7 @@ import type { S3Engine } from './engine';
 import { invalidArgument, invalidRequest, preconditionFailed } from './errors';
 import { CONTENT_INPUT, metaFromInput } from './object-headers';
 import { checkKey } from './names';
-import { emitCreated } from './put-object';
+import { objectEvents } from './put-object';
 import { checkConditions } from './read-object';
 
 /** `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=`. */
@@ -85,9 +85,12 @@ export function copyObject(engine: S3Engine): Operation<'CopyObject'> {
       // A copy is one part: its ETag is the MD5 of the data even when the source was multipart.
       const etag = from.parsed.parts && from.parsed.parts.length > 1 ? `"${await engine.md5Of(copy.id)}"` : from.etag;
       const now = Date.now();
-      const r = await engine.commit(copy.id, () => engine.store.putObject({ bucket: i.Bucket, key: i.Key, blobId: copy.id, size: copy.size, etag, lastModified: now, meta: JSON.stringify(meta) }));
+      const events = objectEvents(engine, 'ObjectCreated:Copy', i.Bucket, copy.size, etag, ctx);
+      const r = await engine.commit(copy.id, () =>
+        engine.store.putObject({ bucket: i.Bucket, key: i.Key, blobId: copy.id, size: copy.size, etag, lastModified: now, meta: JSON.stringify(meta) }, events.outbox),
+      );
       engine.retire(r.previousBlobId);
-      emitCreated(engine, 'ObjectCreated:Copy', i.Bucket, i.Key, copy.size, etag, ctx);
+      engine.announce(events);
       return { ETag: etag, LastModified: new Date(now), ServerSideEncryption: 'AES256' };
     },
   });

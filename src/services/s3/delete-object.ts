@@ -1,7 +1,7 @@
 /** DeleteObject: 204 whether or not the key existed (S3 without versioning). */
 import { defineOperation, label, str, struct, type Operation } from '../../aws';
 import type { S3Engine } from './engine';
-import { emitCreated } from './put-object';
+import { objectEvents } from './put-object';
 
 export function deleteObject(engine: S3Engine): Operation<'DeleteObject'> {
   return defineOperation({
@@ -11,11 +11,10 @@ export function deleteObject(engine: S3Engine): Operation<'DeleteObject'> {
     output: struct({}),
     handler: async (i, ctx) => {
       await engine.bucket(i.Bucket);
-      const r = await engine.store.deleteObject(i.Bucket, i.Key);
-      if (r.previousBlobId) {
-        engine.retire(r.previousBlobId);
-        emitCreated(engine, 'ObjectRemoved:Delete', i.Bucket, i.Key, 0, '', ctx);
-      }
+      const events = objectEvents(engine, 'ObjectRemoved:Delete', i.Bucket, 0, '', ctx);
+      const r = await engine.store.deleteObject(i.Bucket, i.Key, events.outbox);
+      engine.retire(r.previousBlobId);
+      engine.announce(events);
       return {};
     },
   });

@@ -6,7 +6,7 @@
 import { bool, defineOperation, label, list, member, payload, required, str, struct, type Operation } from '../../aws';
 import type { S3Engine } from './engine';
 import { malformedXml } from './errors';
-import { emitCreated } from './put-object';
+import { objectEvents } from './put-object';
 
 export function deleteObjects(engine: S3Engine): Operation<'DeleteObjects'> {
   return defineOperation({
@@ -26,14 +26,10 @@ export function deleteObjects(engine: S3Engine): Operation<'DeleteObjects'> {
       if (objects.length === 0 || objects.length > 1000) throw malformedXml();
       await engine.bucket(i.Bucket);
       const keys = objects.map((o) => o.Key);
-      const r = await engine.store.deleteObjects(i.Bucket, keys);
-      keys.forEach((k, n) => {
-        const prev = r[n];
-        if (prev) {
-          engine.retire(prev);
-          emitCreated(engine, 'ObjectRemoved:Delete', i.Bucket, k, 0, '', ctx);
-        }
-      });
+      const events = objectEvents(engine, 'ObjectRemoved:Delete', i.Bucket, 0, '', ctx);
+      const r = await engine.store.deleteObjects(i.Bucket, keys, events.outbox);
+      for (const prev of r) engine.retire(prev);
+      engine.announce(events);
       return i.Delete?.Quiet ? {} : { Deleted: keys.map((Key) => ({ Key })) };
     },
   });

@@ -8,14 +8,24 @@
  * a few seconds late so a download that already looked the object up can
  * still open it. A crash between the two leaves at most an orphaned blob,
  * which the sweeper removes: never a row without its data.
+ *
+ * Event notifications are a transactional outbox: a write hands the store an
+ * ObjectOutbox (`events()`), whose S3 event is committed into the work queue
+ * (S3_EVENTS_QUEUE) in the same transaction as the object row, for buckets
+ * with a notification configuration as that transaction reads it. So an
+ * acknowledged write's notification survives a crash, and a write that did
+ * not commit notifies nobody. triggers/s3-notifications.ts delivers them.
  */
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../store/blobs';
 import { GoneError } from '../../store/objects-repo';
-import type { BucketRow, ObjectRow, ObjectStore } from '../../store/types';
+import type { BucketRow, EnqueueInput, ObjectOutbox, ObjectRow, ObjectStore } from '../../store/types';
 import { noSuchBucket, noSuchKey, noSuchUpload } from './errors';
 
-/** S3 event names (`s3:ObjectCreated:Put`...) and what the notification needs. */
+/** The work queue S3 events wait in until triggers/s3-notifications.ts delivers them. */
+export const S3_EVENTS_QUEUE = 's3:events';
+
+/** S3 event names (`s3:ObjectCreated:Put`...) and what the notification needs: the payload of an S3_EVENTS_QUEUE item, as JSON. */
 export interface ObjectEvent {
   name: string;
   bucket: string;
@@ -29,6 +39,28 @@ export interface ObjectEvent {
   principal: string;
   /** The request's X-Amzn-Trace-Id (its Lineage counts event-triggered invocations: recursion detection). */
   traceId?: string;
+  /** Orders the events of one key (S3's `sequencer`): assigned under the object's lock, so in commit order. */
+  sequencer: string;
+}
+
+/** The events of one write: pass `outbox` to the store write, then `engine.announce(this)` once it resolved. */
+export interface ObjectEvents {
+  readonly outbox: ObjectOutbox;
+  /** Calls of the outbox that made an item (a transaction run again counts again): announce() wakes the poller when > 0. */
+  made: number;
+}
+
+let lastSeq = 0n;
+/**
+ * S3's sequencer: "a string representation of a hexadecimal value" that orders
+ * the events of one key when compared after padding to equal length ("Event
+ * message structure", S3 user guide). Increasing per process, from the clock.
+ */
+function nextSequencer(): string {
+  let s = BigInt(Date.now()) * 1000000n;
+  if (s <= lastSeq) s = lastSeq + 1n;
+  lastSeq = s;
+  return s.toString(16).toUpperCase().padStart(18, '0');
 }
 
 export interface ObjectMeta {
@@ -75,7 +107,9 @@ const BLOB_GRACE_MS = 5000;
 
 export class S3Engine {
   private readonly pendingDeletes = new Set<NodeJS.Timeout>();
-  private readonly listeners = new Set<(e: ObjectEvent) => void>();
+  private readonly listeners = new Set<() => void>();
+  /** The last bucket config seen by an outbox and whether it notifies anyone (configs change rarely; writes are many). */
+  private lastConfig: { text: string; notifies: boolean } = { text: '', notifies: false };
 
   constructor(
     readonly store: ObjectStore,
@@ -142,19 +176,57 @@ export class S3Engine {
     return b ? (this.config(b).notifications?.targets ?? []) : [];
   }
 
-  onEvent(listener: (e: ObjectEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * The outbox of one write: for each key the write commits (or deletes),
+   * one S3_EVENTS_QUEUE item carrying `e` for that key, when the bucket's
+   * configuration (read in the write's transaction) has notification targets.
+   * Targets and filters are matched at delivery, as before.
+   */
+  events(e: Omit<ObjectEvent, 'key' | 'sequencer'>): ObjectEvents {
+    const ev: ObjectEvents = {
+      made: 0,
+      outbox: (key, config) => {
+        if (!this.notifies(config)) return [];
+        ev.made++;
+        const item: EnqueueInput = { queue: S3_EVENTS_QUEUE, payload: JSON.stringify({ ...e, key, sequencer: nextSequencer() } satisfies ObjectEvent) };
+        return [item];
+      },
+    };
+    return ev;
   }
 
-  emit(e: ObjectEvent): void {
+  /** After the write that carried `ev` committed: wakes the notification poller if it queued anything. */
+  announce(ev: ObjectEvents): void {
+    if (ev.made > 0) this.wake();
+  }
+
+  private wake(): void {
     for (const l of this.listeners) {
       try {
-        l(e);
+        l();
       } catch {
         // a listener's failure is its own
       }
     }
+  }
+
+  /** Called after a write committed events into S3_EVENTS_QUEUE (an in-process wake-up; the poller also polls). */
+  onCommitted(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notifies(config: string): boolean {
+    if (config !== this.lastConfig.text) {
+      let notifies = false;
+      try {
+        notifies = ((JSON.parse(config || '{}') as BucketConfig).notifications?.targets ?? []).length > 0;
+      } catch {
+        // not ours to judge here: a bucket without a readable config notifies nobody
+      }
+      this.lastConfig = { text: config, notifies };
+    }
+    return this.lastConfig.notifies;
   }
 
   /** MD5 (hex) of a blob's data, read back from disk. */

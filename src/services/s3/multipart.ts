@@ -14,7 +14,7 @@ import { CHECKSUM_OUTPUT, CONTENT_INPUT, metaFromInput } from './object-headers'
 import { COPY_SOURCE_CONDITIONS, checkCopySourceConditions, parseCopySource } from './copy-object';
 import { checkKey } from './names';
 import { OWNER } from './owner';
-import { emitCreated, storeBody } from './put-object';
+import { objectEvents, storeBody } from './put-object';
 import { parseRange } from './read-object';
 
 const MIN_PART = 5 * 1024 * 1024;
@@ -144,12 +144,13 @@ export function completeMultipartUpload(engine: S3Engine): Operation<'CompleteMu
       const data = await engine.blobs.concat(chosen.map((p) => p.blobId));
       const meta = JSON.parse(u.meta) as ObjectMeta;
       meta.parts = chosen.map((p) => p.size);
+      const events = objectEvents(engine, 'ObjectCreated:CompleteMultipartUpload', i.Bucket, data.size, etag, ctx);
       const r = await engine.commit(data.id, () =>
-        engine.store.completeUpload(u.uploadId, { bucket: i.Bucket, key: i.Key, blobId: data.id, size: data.size, etag, lastModified: Date.now(), meta: JSON.stringify(meta) }),
+        engine.store.completeUpload(u.uploadId, { bucket: i.Bucket, key: i.Key, blobId: data.id, size: data.size, etag, lastModified: Date.now(), meta: JSON.stringify(meta) }, events.outbox),
       );
       engine.retire(r.previousBlobId);
       for (const b of r.partBlobIds) engine.retire(b);
-      emitCreated(engine, 'ObjectCreated:CompleteMultipartUpload', i.Bucket, i.Key, data.size, etag, ctx);
+      engine.announce(events);
       return { Location: `/${i.Bucket}/${i.Key}`, Bucket: i.Bucket, Key: i.Key, ETag: etag, ServerSideEncryption: 'AES256' };
     },
   });

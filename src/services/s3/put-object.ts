@@ -6,7 +6,7 @@
  */
 import { blob, defineOperation, header, label, payload, str, struct, type Operation, type PayloadStream } from '../../aws';
 import type { OperationContext } from '../../aws/types';
-import type { S3Engine, ObjectMeta } from './engine';
+import type { ObjectEvents, ObjectMeta, S3Engine } from './engine';
 import { preconditionFailed } from './errors';
 import { CHECKSUM_OUTPUT, CONTENT_INPUT, checksumHeaders, metaFromInput } from './object-headers';
 import { checkKey } from './names';
@@ -38,11 +38,12 @@ export function putObject(engine: S3Engine): Operation<'PutObject'> {
       await checkWritePreconditions(engine, i.Bucket, i.Key, i.IfMatch, i.IfNoneMatch);
       const body = i.Body;
       const stored = await storeBody(engine, body, meta);
+      const events = objectEvents(engine, 'ObjectCreated:Put', i.Bucket, stored.size, stored.etag, ctx);
       const r = await engine.commit(stored.blobId, () =>
-        engine.store.putObject({ bucket: i.Bucket, key: i.Key, blobId: stored.blobId, size: stored.size, etag: stored.etag, lastModified: Date.now(), meta: JSON.stringify(meta) }),
+        engine.store.putObject({ bucket: i.Bucket, key: i.Key, blobId: stored.blobId, size: stored.size, etag: stored.etag, lastModified: Date.now(), meta: JSON.stringify(meta) }, events.outbox),
       );
       engine.retire(r.previousBlobId);
-      emitCreated(engine, 'ObjectCreated:Put', i.Bucket, i.Key, stored.size, stored.etag, ctx);
+      engine.announce(events);
       return { ETag: stored.etag, ServerSideEncryption: 'AES256', ...checksumHeaders(meta) };
     },
   });
@@ -72,11 +73,15 @@ export async function checkWritePreconditions(engine: S3Engine, bucket: string, 
   if (ifMatch !== undefined && (!current || (ifMatch !== '*' && ifMatch !== current.etag && `"${ifMatch}"` !== current.etag))) throw preconditionFailed('If-Match');
 }
 
-export function emitCreated(engine: S3Engine, name: string, bucket: string, key: string, size: number, etag: string, ctx: OperationContext): void {
-  engine.emit({
+/**
+ * The S3 events of one write by this request (S3Engine.events): pass
+ * `.outbox` to the store write, which commits the event with the object, then
+ * `engine.announce(events)`.
+ */
+export function objectEvents(engine: S3Engine, name: string, bucket: string, size: number, etag: string, ctx: OperationContext): ObjectEvents {
+  return engine.events({
     name,
     bucket,
-    key,
     size,
     etag: etag.replace(/"/g, ''),
     time: Date.now(),

@@ -5,9 +5,11 @@
  * unsigned and streaming payloads.
  */
 import { s3AuthErrors, type OperationTable, type ServiceDefinition } from '../../aws';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './bucket-cors';
 import { getBucketVersioning, putBucketVersioning } from './bucket-versioning';
 import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from './bucket-notifications';
 import { copyObject } from './copy-object';
+import { s3Cors } from './cors';
 import { createBucket } from './create-bucket';
 import { deleteBucket } from './delete-bucket';
 import { deleteObject } from './delete-object';
@@ -23,7 +25,9 @@ import { listObjects } from './list-objects';
 import { listObjectsV2 } from './list-objects-v2';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipart';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging';
+import { postObject } from './post-object';
 import { putObject } from './put-object';
+import { bucketOfHost } from './virtual-host';
 import { S3_NAMESPACE } from './xml';
 
 export type S3Operation =
@@ -33,9 +37,11 @@ export type S3Operation =
   | 'CreateBucket'
   | 'CreateMultipartUpload'
   | 'DeleteBucket'
+  | 'DeleteBucketCors'
   | 'DeleteObject'
   | 'DeleteObjectTagging'
   | 'DeleteObjects'
+  | 'GetBucketCors'
   | 'GetBucketLocation'
   | 'GetBucketNotificationConfiguration'
   | 'GetBucketVersioning'
@@ -48,6 +54,8 @@ export type S3Operation =
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'ListParts'
+  | 'PostObject'
+  | 'PutBucketCors'
   | 'PutBucketNotificationConfiguration'
   | 'PutBucketVersioning'
   | 'PutObject'
@@ -71,9 +79,11 @@ export function s3Service(engine: S3Engine, opts: S3ServiceOptions): ServiceDefi
     CreateBucket: createBucket(engine),
     CreateMultipartUpload: createMultipartUpload(engine),
     DeleteBucket: deleteBucket(engine),
+    DeleteBucketCors: deleteBucketCors(engine),
     DeleteObject: deleteObject(engine),
     DeleteObjectTagging: deleteObjectTagging(engine),
     DeleteObjects: deleteObjects(engine),
+    GetBucketCors: getBucketCors(engine),
     GetBucketLocation: getBucketLocation(engine),
     GetBucketNotificationConfiguration: getBucketNotificationConfiguration(engine),
     GetBucketVersioning: getBucketVersioning(engine),
@@ -86,6 +96,8 @@ export function s3Service(engine: S3Engine, opts: S3ServiceOptions): ServiceDefi
     ListObjects: listObjects(engine),
     ListObjectsV2: listObjectsV2(engine),
     ListParts: listParts(engine),
+    PostObject: postObject(engine),
+    PutBucketCors: putBucketCors(engine),
     PutBucketNotificationConfiguration: putBucketNotificationConfiguration(engine, opts.functionExists),
     PutBucketVersioning: putBucketVersioning(engine),
     PutObject: putObject(engine),
@@ -105,6 +117,9 @@ export function s3Service(engine: S3Engine, opts: S3ServiceOptions): ServiceDefi
     authErrors: s3AuthErrors(),
     internalError: () => internalError(),
     // S3's two request ids: x-amz-request-id (16 hex-ish characters) and x-amz-id-2.
+    // `<bucket>.s3.<region>.amazonaws.com`, `<bucket>.localhost`...: routed as `/<bucket>/<key>`.
+    virtualHost: bucketOfHost,
+    cors: s3Cors(engine),
     requestIdHeaders: (id) => ({ 'x-amz-request-id': id.replace(/-/g, '').slice(0, 16).toUpperCase(), 'x-amz-id-2': Buffer.from(id).toString('base64') }),
   };
 }
