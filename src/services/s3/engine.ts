@@ -21,27 +21,17 @@ import type { BlobStore } from '../../store/blobs';
 import { GoneError } from '../../store/objects-repo';
 import type { BucketRow, EnqueueInput, ObjectOutbox, ObjectRow, ObjectStore } from '../../store/types';
 import { noSuchBucket, noSuchKey, noSuchUpload } from './errors';
+import type { NotificationTarget, ObjectChange } from '../../triggers/s3-notifications';
 
 /** The work queue S3 events wait in until triggers/s3-notifications.ts delivers them. */
 export const S3_EVENTS_QUEUE = 's3:events';
 
-/** S3 event names (`s3:ObjectCreated:Put`...) and what the notification needs: the payload of an S3_EVENTS_QUEUE item, as JSON. */
-export interface ObjectEvent {
-  name: string;
-  bucket: string;
-  key: string;
-  size: number;
-  etag: string;
-  /** Epoch ms of the change. */
-  time: number;
-  requestId: string;
-  sourceIp: string;
-  principal: string;
-  /** The request's X-Amzn-Trace-Id (its Lineage counts event-triggered invocations: recursion detection). */
-  traceId?: string;
-  /** Orders the events of one key (S3's `sequencer`): assigned under the object's lock, so in commit order. */
-  sequencer: string;
-}
+/**
+ * What one object change tells the notification poller (the payload of an
+ * S3_EVENTS_QUEUE item, as JSON): triggers/s3-notifications.ts defines it, as
+ * triggers/ defines what every event source hands it.
+ */
+export type ObjectEvent = ObjectChange;
 
 /** The events of one write: pass `outbox` to the store write, then `engine.announce(this)` once it resolved. */
 export interface ObjectEvents {
@@ -87,15 +77,7 @@ export interface BucketConfig {
   tags?: Record<string, string>;
 }
 
-export interface NotificationTarget {
-  id: string;
-  /** Lambda function ARN (queues and topics arrive with SQS and SNS). */
-  arn: string;
-  kind: 'lambda' | 'queue' | 'topic';
-  events: string[];
-  prefix?: string;
-  suffix?: string;
-}
+export type { NotificationTarget };
 
 export interface NotificationConfig {
   targets: NotificationTarget[];
