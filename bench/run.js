@@ -17,7 +17,12 @@
  *   5. (`--measure=dynamodb`, not in the default set) Nimbus' DynamoDB against
  *      dynalite: pre-signed raw requests from wrk, the same operations through
  *      @aws-sdk/lib-dynamodb next to a canned-answer ceiling, and write -> function
- *      latency through a table's stream (bench/lib/dynamodb.js).
+ *      latency through a table's stream (bench/lib/dynamodb.js);
+ *   6. (`--measure=s3`, not in the default set) Nimbus' S3 against s3rver:
+ *      pre-signed raw PutObject/GetObject from wrk, the same through
+ *      @aws-sdk/client-s3 next to a canned-answer ceiling, MiB/s of a large
+ *      object up and down beside `cp` + `sync`, upload -> function latency, and
+ *      acknowledged uploads after kill -9 (bench/lib/s3.js).
  *
  * Plain JavaScript on purpose: the bench runs even while the TypeScript build is
  * broken (the references do not need Nimbus), and it can never break the build.
@@ -34,6 +39,7 @@ const { TARGETS, LABELS, nimbusLauncher, startBare, startNimbus, startOffline, s
 const { generateColdApp } = require('./lib/apps');
 const { measureLambda } = require('./lib/lambda');
 const { measureDynamo } = require('./lib/dynamodb');
+const { measureS3 } = require('./lib/s3');
 const { machineInfo, renderMarkdown, computeRatios, percentile } = require('./lib/report');
 
 const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options])
@@ -42,8 +48,9 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --only=a,b            targets to run: ${TARGETS.join(', ')}
                         (aliases: offline = both serverless-offline modes, all)
   --skip=a,b            targets to leave out
-  --measure=a,b         throughput (includes memory), cold, lambda, dynamodb (default: the
-                        first three; lambda measures Nimbus only; dynamodb: Nimbus vs dynalite)
+  --measure=a,b         throughput (includes memory), cold, lambda, dynamodb, s3 (default: the
+                        first three; lambda measures Nimbus only; dynamodb: Nimbus vs dynalite;
+                        s3: Nimbus vs s3rver)
   --duration=S          seconds of measured load per run (default 10; quick 3)
   --warmup=S            seconds of warm-up load at the same concurrency (default 3; quick 1)
   --connections=N       concurrent connections (default 50)
@@ -62,6 +69,15 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --ddb-put-pool=N      distinct pre-signed PutItems (default 30000; quick 10000)
   --stream-rate=N       PutItems per second in the stream latency run (default 100)
   --stream-duration=S   seconds of the stream latency run (default 5; quick 2)
+  --s3-duration=S       seconds of each measured S3 run (default 4; quick 2)
+  --s3-warmup=S         seconds of warm-up before each S3 run (default 1)
+  --s3-repeat=N         S3 rounds, interleaved; median run reported (default 3; quick 1)
+  --s3-connections=N    S3 concurrency, raw and SDK (default 32)
+  --s3-put-pool=N       distinct pre-signed PutObjects per target and round (default 40000;
+                        quick 16000; the measured run uses the second half)
+  --s3-large-mib=N      size of the large object, MiB (default 256)
+  --upload-rate=N       uploads per second in the upload -> function run (default 100)
+  --upload-duration=S   seconds of the upload -> function run (default 5; quick 2)
   --nimbus=auto|cli|platform
                         start Nimbus with bin/nimbus.js (cli) or dist/src/platform.js
                         (platform); auto prefers the CLI when \`--help\` works
@@ -81,7 +97,7 @@ function parseArgs(argv) {
     if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
     a[m[1]] = m[2] ?? true;
   }
-  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'cold-gap', 'event-rate', 'event-duration', 'ddb-duration', 'ddb-warmup', 'ddb-repeat', 'ddb-connections', 'ddb-put-pool', 'stream-rate', 'stream-duration', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
+  const known = ['quick', 'only', 'skip', 'measure', 'duration', 'warmup', 'connections', 'repeat', 'wait-quiet', 'cold-functions', 'cold-gap', 'event-rate', 'event-duration', 'ddb-duration', 'ddb-warmup', 'ddb-repeat', 'ddb-connections', 'ddb-put-pool', 'stream-rate', 'stream-duration', 's3-duration', 's3-warmup', 's3-repeat', 's3-connections', 's3-put-pool', 's3-large-mib', 'upload-rate', 'upload-duration', 'nimbus', 'pool-size', 'load-tool', 'no-install', 'no-save', 'help'];
   for (const k of Object.keys(a)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const quick = a.quick === true;
   const list = (/** @type {string | boolean | undefined} */ v) =>
@@ -96,7 +112,7 @@ function parseArgs(argv) {
   const skip = list(a.skip) ?? [];
   for (const t of [...(only ?? []), ...skip]) if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" (known: ${TARGETS.join(', ')}, offline, all)`);
   const measure = list(a.measure) ?? ['throughput', 'cold', 'lambda'];
-  for (const m of measure) if (!['throughput', 'cold', 'memory', 'lambda', 'dynamodb'].includes(m)) throw new Error(`unknown measurement "${m}" (throughput, cold, lambda, dynamodb)`);
+  for (const m of measure) if (!['throughput', 'cold', 'memory', 'lambda', 'dynamodb', 's3'].includes(m)) throw new Error(`unknown measurement "${m}" (throughput, cold, lambda, dynamodb, s3)`);
   const n = (/** @type {string} */ k, /** @type {number} */ d, min = 1) => {
     const v = a[k];
     if (v === undefined) return d;
@@ -117,6 +133,7 @@ function parseArgs(argv) {
     cold: measure.includes('cold'),
     lambda: measure.includes('lambda'),
     dynamodb: measure.includes('dynamodb'),
+    s3: measure.includes('s3'),
     durationS: n('duration', quick ? 3 : 10),
     warmupS: n('warmup', quick ? 1 : 3, 0),
     connections: n('connections', 50),
@@ -138,6 +155,21 @@ function parseArgs(argv) {
       txPool: quick ? 1000 : 3000,
       streamRate: n('stream-rate', 100),
       streamDurationS: n('stream-duration', quick ? 2 : 5),
+    },
+    s3Options: {
+      durationS: Math.round(n('s3-duration', quick ? 2 : 4)),
+      // whole seconds: wrk takes no fractions
+      warmupS: Math.round(n('s3-warmup', 1, 0)),
+      repeat: Math.floor(n('s3-repeat', quick ? 1 : 3)),
+      connections: Math.floor(n('s3-connections', 32)),
+      putPool: Math.floor(n('s3-put-pool', quick ? 16_000 : 40_000, 1000)),
+      // GetObject reads these, uploaded before measuring
+      getKeys: quick ? 2000 : 5000,
+      largeMiB: Math.floor(n('s3-large-mib', 256)),
+      uploadRate: n('upload-rate', 100),
+      uploadDurationS: n('upload-duration', quick ? 2 : 5),
+      // uploads at full speed for this long before Nimbus is killed (durability check)
+      killAfterMs: 1500,
     },
     nimbus,
     poolSize: a['pool-size'] === undefined ? undefined : n('pool-size', 0, 0),
@@ -224,21 +256,26 @@ async function main() {
     lambda: null,
     /** @type {Record<string, any> | null} */
     dynamodb: null,
+    /** @type {Record<string, any> | null} */
+    s3: null,
     notes,
   };
 
   // ------------------------------------------------------------------ setup
-  const tool = opts.throughput || opts.dynamodb ? ensureLoadTool({ install: opts.install, prefer: opts.loadTool }) : null;
+  const tool = opts.throughput || opts.dynamodb || opts.s3 ? ensureLoadTool({ install: opts.install, prefer: opts.loadTool }) : null;
   results.tools.load = tool ? `${tool.kind} ${tool.version}` : null;
   const needsPeers = opts.targets.some((t) => t.startsWith('sls-offline') || t === 'workerd');
   const peersError = needsPeers ? ensurePeers({ install: opts.install }) : null;
   if (peersError) say(peersError);
   const dynaliteError = opts.dynamodb ? ensurePeers({ install: opts.install, packages: ['dynalite'] }) : null;
   if (dynaliteError) say(dynaliteError);
+  const s3rverError = opts.s3 ? ensurePeers({ install: opts.install, packages: ['s3rver'] }) : null;
+  if (s3rverError) say(s3rverError);
   results.tools.serverless = peerVersion('serverless');
   results.tools.serverlessOffline = peerVersion('serverless-offline');
   results.tools.workerd = opts.targets.includes('workerd') ? workerdVersion() : null;
   results.tools.dynalite = opts.dynamodb ? peerVersion('dynalite') : null;
+  results.tools.s3rver = opts.s3 ? peerVersion('s3rver') : null;
 
   results.tools.nimbus = nimbusRevision();
 
@@ -516,6 +553,29 @@ async function main() {
       nimbusUnavailable: nimbusWhy,
       dynaliteUnavailable: dynaliteError,
       startNimbus: () => start('nimbus', trivialDir, readyPath, 'nimbus-dynamodb'),
+      say,
+      notes,
+    });
+  }
+
+  // ------------------------------------------------------------------ 6. S3
+  // Nimbus' S3 service against s3rver (and a canned-answer server for the
+  // SDK's ceiling); s3rver runs even when Nimbus does not.
+  if (opts.s3) {
+    const nimbusWhy = opts.targets.includes('nimbus') ? unavailable('nimbus') : 'the nimbus target is not selected';
+    const okLauncher = launcher && !('error' in launcher) ? launcher : null;
+    results.s3 = await measureS3({
+      opts,
+      tmp,
+      tool,
+      launcher: okLauncher,
+      nimbusUnavailable: nimbusWhy,
+      s3rverUnavailable: s3rverError,
+      startNimbus: () => start('nimbus', trivialDir, readyPath, 'nimbus-s3'),
+      restartNimbus: (dataDir) => {
+        if (!okLauncher) throw new Error('Nimbus is not runnable');
+        return startNimbus({ tmp, appDir: trivialDir, readyPath, launcher: okLauncher, poolSize: opts.poolSize, name: 'nimbus-s3-restarted', dataDir });
+      },
       say,
       notes,
     });

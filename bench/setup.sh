@@ -5,7 +5,7 @@
 #
 #   wrk                   Debian package (needs root); the load generator
 #   bench/node_modules    autocannon, the fallback load generator (only without wrk)
-#   bench/peers           serverless@3 + serverless-offline@14 + dynalite@4 (+ workerd), from the lockfile
+#   bench/peers           serverless@3 + serverless-offline@14 + dynalite@4 + s3rver@3 (+ workerd), from the lockfile
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -22,8 +22,8 @@ if ! command -v wrk >/dev/null 2>&1; then
   timeout 300 npm ci --prefix . --no-audit --no-fund
 fi
 
-if [ ! -f peers/node_modules/serverless-offline/package.json ] || [ ! -f peers/node_modules/serverless/package.json ] || [ ! -f peers/node_modules/dynalite/package.json ]; then
-  echo "installing bench/peers (serverless@3, serverless-offline@14, dynalite@4, workerd) ..."
+if [ ! -f peers/node_modules/serverless-offline/package.json ] || [ ! -f peers/node_modules/serverless/package.json ] || [ ! -f peers/node_modules/dynalite/package.json ] || [ ! -f peers/node_modules/s3rver/package.json ]; then
+  echo "installing bench/peers (serverless@3, serverless-offline@14, dynalite@4, s3rver@3, workerd) ..."
   timeout 600 npm ci --prefix peers --legacy-peer-deps --no-audit --no-fund
 fi
 echo "peers: serverless $(node -p "require('./peers/node_modules/serverless/package.json').version"), serverless-offline $(node -p "require('./peers/node_modules/serverless-offline/package.json').version")"

@@ -1,9 +1,11 @@
--- wrk script of `--measure=dynamodb` (bench/lib/dynamodb.js): replays a pool of
--- pre-signed DynamoDB requests, cycling through them in order.
+-- wrk script of `--measure=dynamodb` (bench/lib/dynamodb.js) and `--measure=s3`
+-- (bench/lib/s3.js): replays a pool of pre-signed requests, cycling through
+-- them in order from the start index (the S3 bench starts its measured
+-- PutObject run in the middle of the pool, so it writes keys the warm-up did not).
 --
 --   wrk -t 1 -c 32 -d 5s --latency -s dynamodb-wrk.lua http://127.0.0.1:PORT/ -- <pool file> [start index]
 --
--- The pool file (bench/lib/dynamodb-requests.js, writePool) holds, per request,
+-- The pool file (writePool of bench/lib/dynamodb-requests.js or s3-requests.js) holds, per request,
 -- its length in bytes in decimal, a newline, then the complete HTTP/1.1 request
 -- (head with Host, X-Amz-Target, X-Amz-Date, Authorization, Content-Length;
 -- then the JSON body). SigV4 signatures have no nonce and stay valid for 15

@@ -4,6 +4,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const { renderDynamo } = require('./dynamodb-report');
+const { renderS3 } = require('./s3-report');
 
 function machineInfo() {
   let cpuModel = os.cpus()[0]?.model ?? 'unknown';
@@ -118,6 +119,7 @@ function renderMarkdown(results) {
   if (tools.serverlessOffline) peerBits.push(`serverless-offline ${tools.serverlessOffline}`);
   if (tools.workerd) peerBits.push(`workerd ${tools.workerd}`);
   if (tools.dynalite) peerBits.push(`dynalite ${tools.dynalite}`);
+  if (tools.s3rver) peerBits.push(`s3rver ${tools.s3rver}`);
   if (peerBits.length) L.push(`Peers: ${peerBits.join(', ')}.`);
   if (tools.nimbus) L.push(`Nimbus: ${tools.nimbus}.`);
   L.push(`Command: \`${results.command}\``);
@@ -208,6 +210,7 @@ function renderMarkdown(results) {
 
   if (results.lambda) L.push(...renderLambda(results.lambda, o));
   if (results.dynamodb) L.push(...renderDynamo(results.dynamodb, o));
+  if (results.s3) L.push(...renderS3(results.s3, o));
 
   if (results.notes.length) {
     L.push('## Notes');

@@ -71,7 +71,7 @@ function peersInstalled(packages = ['serverless', 'serverless-offline']) {
 function ensurePeers(o) {
   if (peersInstalled(o.packages)) return null;
   if (!o.install) return 'bench/peers is not installed (--no-install); run `npm ci --prefix bench/peers`';
-  say('installing the reference platforms: `npm ci --prefix bench/peers` (serverless@3, serverless-offline@14, workerd, dynalite; ~0.5 GB, about 30 s) ...');
+  say('installing the reference platforms: `npm ci --prefix bench/peers` (serverless@3, serverless-offline@14, workerd, dynalite, s3rver; ~0.5 GB, about 30 s) ...');
   const r = runSync('npm', ['ci', '--prefix', PEERS_DIR, '--legacy-peer-deps', '--no-audit', '--no-fund'], { timeoutMs: 600_000 });
   if (!r.ok || !peersInstalled(o.packages)) {
     return `npm ci --prefix bench/peers failed (${r.error ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`;

@@ -103,12 +103,15 @@ async function startBare(o) {
 }
 
 /**
- * @param {{ tmp: string, appDir: string, readyPath: string, launcher: { kind: 'cli' | 'platform', script: string, note: string }, poolSize?: number, name?: string, timeoutMs?: number }} o
+ * `dataDir`: start on an existing data directory (e.g. after a kill -9) and
+ * leave it in place on stop; by default a new one is made and removed on stop.
+ * @param {{ tmp: string, appDir: string, readyPath: string, launcher: { kind: 'cli' | 'platform', script: string, note: string }, poolSize?: number, name?: string, timeoutMs?: number, dataDir?: string }} o
  */
 async function startNimbus(o) {
   const [port, awsPort] = await freePorts(2);
   const name = o.name ?? 'nimbus';
-  const dataDir = fs.mkdtempSync(path.join(o.tmp, `${name}-data-`));
+  const ownDir = !o.dataDir;
+  const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(o.tmp, `${name}-data-`));
   const args = [o.launcher.script, 'dev', o.appDir, '--port', String(port), '--aws-port', String(awsPort), '--data-dir', dataDir];
   if (o.poolSize !== undefined) args.push('--pool-size', String(o.poolSize));
   const server = startServer(name, NODE, args, { cwd: ROOT, logFile: path.join(o.tmp, `${name}.log`) });
@@ -121,7 +124,9 @@ async function startNimbus(o) {
     timeoutMs: o.timeoutMs ?? 90_000,
     notes: [o.launcher.note],
     extra: { awsPort, dataDir },
-    onStop: () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    onStop: () => {
+      if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   });
 }
 
