@@ -37,7 +37,7 @@ export function getObject(engine: S3Engine): Operation<'GetObject'> {
       const o = await engine.object(i.Bucket, i.Key);
       checkConditions(i, o.etag, o.lastModified);
       const range = i.PartNumber !== undefined ? partRange(i.PartNumber, o.parsed, o.size) : parseRange(i.Range, o.size);
-      const body = o.size === 0 ? Buffer.alloc(0) : engine.blobs.read(o.blobId, range ?? undefined);
+      const body = o.size === 0 ? Buffer.alloc(0) : engine.blobs.read(o.blobId, range ?? undefined, o.size);
       return { Body: body as never, Status: range && (i.PartNumber === undefined || (o.parsed.parts?.length ?? 1) > 1) ? 206 : 200, ...objectHeaders(o, range, i, i.ChecksumMode === 'ENABLED') } as never;
     },
   });
