@@ -3,28 +3,10 @@
 /** The "DynamoDB" section of bench/results/latest.md (`--measure=dynamodb`). */
 const { OPS, OP_LABELS, TARGET_LABELS } = require('./dynamodb');
 
-/** @param {number | null | undefined} x @param {number} [digits] */
-function num(x, digits = 2) {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-/** @param {number | null | undefined} x */
-const int = (x) => num(x, 0);
-/** @param {number | null | undefined} x */
-const ratio = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${num(x, x < 0.1 ? 3 : 2)}×`);
-/** @param {number | null | undefined} x */
-const pct = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${num(x * 100, 0)} %`);
-/** @param {string} s */
-const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const { num, int, ratio, pct, cell, rpsCell, latCell, rawErrorCount, failedTargetLines } = require('./report-tables');
 
-/** @param {any} r one (op, target) entry @param {boolean} showOp */
-function rpsCell(r, showOp) {
-  if (!r) return '—';
-  if (r.status !== 'ok') return `${r.status}: ${cell(String(r.reason ?? '').slice(0, 140))}`;
-  return `${int(r.median.rps)}${showOp && r.operation && !['PutItem', 'GetItem', 'Query', 'TransactWriteItems'].includes(r.operation) ? ` (${r.operation})` : ''}`;
-}
-/** @param {any} r */
-const latCell = (r) => (r?.status === 'ok' ? `${num(r.median.p50Ms)} / ${num(r.median.p99Ms)}` : '—');
+/** One (op, target) entry's req/s, with the operation actually run when it is not the row's (dynalite's BatchWriteItem). @param {any} r @param {boolean} showOp */
+const opRpsCell = (r, showOp) => rpsCell(r, showOp && r?.operation && !['PutItem', 'GetItem', 'Query', 'TransactWriteItems'].includes(r.operation) ? ` (${r.operation})` : '');
 
 /**
  * @param {any} d results.dynamodb
@@ -56,9 +38,7 @@ function renderDynamo(d, o) {
       'dynalite 4 has no TransactWriteItems (`UnknownOperationException`), so in that row it gets the same 10 Puts as one BatchWriteItem (not atomic, no isolation): a reference, not a like-for-like ratio.',
   );
   L.push('');
-  const failedTargets = Object.entries(t).filter(([, x]) => x.status !== 'ok');
-  for (const [id, x] of failedTargets) L.push(`- ${TARGET_LABELS[id] ?? id}: **${x.status}**: ${cell(x.reason ?? '')}`);
-  if (failedTargets.length) L.push('');
+  L.push(...failedTargetLines(t, TARGET_LABELS));
 
   // ---------------------------------------------------------- server-side
   L.push(`### Server-side: pre-signed raw requests (${cell(d.serverSideTool)})`);
@@ -74,9 +54,9 @@ function renderDynamo(d, o) {
   for (const op of OPS) {
     const row = d.serverSide[op] ?? {};
     const n = row.nimbus;
-    const errs = n?.status === 'ok' ? n.runs.reduce((/** @type {number} */ s, /** @type {any} */ x) => s + x.non2xx + x.socketErrors + x.timeouts, 0) : null;
+    const errs = rawErrorCount(n);
     L.push(
-      `| ${OP_LABELS[op]} | ${rpsCell(n, true)} | ${rpsCell(row['dynalite-mem'], true)} | ${ratio(row['ratio/dynalite-mem'])} | ${rpsCell(row['dynalite-disk'], true)} | ${ratio(row['ratio/dynalite-disk'])} | ${latCell(n)} | ${latCell(row['dynalite-mem'])} | ${latCell(row['dynalite-disk'])} | ${n?.status === 'ok' ? num(n.median.serverCpuMsPerRequest, 3) : '—'} | ${errs ?? '—'} |`,
+      `| ${OP_LABELS[op]} | ${opRpsCell(n, true)} | ${opRpsCell(row['dynalite-mem'], true)} | ${ratio(row['ratio/dynalite-mem'])} | ${opRpsCell(row['dynalite-disk'], true)} | ${ratio(row['ratio/dynalite-disk'])} | ${latCell(n)} | ${latCell(row['dynalite-mem'])} | ${latCell(row['dynalite-disk'])} | ${n?.status === 'ok' ? num(n.median.serverCpuMsPerRequest, 3) : '—'} | ${errs ?? '—'} |`,
     );
   }
   L.push('');
@@ -95,7 +75,7 @@ function renderDynamo(d, o) {
     const row = d.sdk[op] ?? {};
     const n = row.nimbus;
     L.push(
-      `| ${OP_LABELS[op]} | ${rpsCell(n, true)} | ${rpsCell(row['dynalite-mem'], true)} | ${rpsCell(row.canned, false)} | ${pct(row['ofCeiling/nimbus'])} | ${pct(row['ofCeiling/dynalite-mem'])} | ${latCell(n)} | ${latCell(row['dynalite-mem'])} | ${latCell(row.canned)} | ${n?.status === 'ok' ? num(n.median.clientCpuCores) : '—'} |`,
+      `| ${OP_LABELS[op]} | ${opRpsCell(n, true)} | ${opRpsCell(row['dynalite-mem'], true)} | ${opRpsCell(row.canned, false)} | ${pct(row['ofCeiling/nimbus'])} | ${pct(row['ofCeiling/dynalite-mem'])} | ${latCell(n)} | ${latCell(row['dynalite-mem'])} | ${latCell(row.canned)} | ${n?.status === 'ok' ? num(n.median.clientCpuCores) : '—'} |`,
     );
   }
   L.push('');

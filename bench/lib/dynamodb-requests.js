@@ -18,23 +18,13 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html).
  */
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const http = require('node:http');
+const { assertLoopback, signV4, writePoolFile, readPool, parseRaw, sendHttp, sendAllOnce, sha256 } = require('./signed-requests');
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** Attribute names of every bench item: pk (S, HASH), sk (S, RANGE), n (N), data (S). */
 const ITEM_BYTES = 1024;
-
-/** @param {crypto.BinaryLike} data */
-const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
-/** @param {crypto.BinaryLike} key @param {string} data */
-const hmac = (key, data) => crypto.createHmac('sha256', key).update(data).digest();
-
-/** @param {string} u */
-function assertLoopback(u) {
-  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/.test(u)) throw new Error(`refusing to send to a non-loopback address: ${u}`);
-}
 
 /**
  * A deterministic filler string of `len` characters for item `i` (so every
@@ -70,9 +60,6 @@ function item(pk, sk, i, extra = {}) {
  * @typedef {{ host: string, region: string, accessKeyId: string, secretAccessKey: string }} Signer
  */
 
-/** Signing keys per (secret, day, region): HMAC chains are the costly part. */
-const keyCache = new Map();
-
 /**
  * SigV4 headers for one DynamoDB JSON request (POST /, no query string).
  * @param {Signer} s
@@ -82,23 +69,7 @@ const keyCache = new Map();
  * @returns {Record<string, string>}
  */
 function sign(s, op, body, now = new Date()) {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const day = amzDate.slice(0, 8);
-  /** @type {Record<string, string>} */
-  const h = { 'content-type': CONTENT_TYPE, host: s.host, 'x-amz-date': amzDate, 'x-amz-target': TARGET_PREFIX + op };
-  const names = Object.keys(h).sort();
-  const signed = names.join(';');
-  const canonical = ['POST', '/', '', names.map((n) => `${n}:${h[n]}\n`).join(''), signed, sha256(body)].join('\n');
-  const scope = `${day}/${s.region}/dynamodb/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const cacheKey = `${s.secretAccessKey}\0${day}\0${s.region}`;
-  let key = keyCache.get(cacheKey);
-  if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${s.secretAccessKey}`, day), s.region), 'dynamodb'), 'aws4_request');
-    keyCache.set(cacheKey, key);
-  }
-  const sig = crypto.createHmac('sha256', key).update(toSign).digest('hex');
-  return { ...h, authorization: `AWS4-HMAC-SHA256 Credential=${s.accessKeyId}/${scope}, SignedHeaders=${signed}, Signature=${sig}` };
+  return signV4(s, 'dynamodb', 'POST', '/', { 'content-type': CONTENT_TYPE, host: s.host, 'x-amz-target': TARGET_PREFIX + op }, sha256(body), now);
 }
 
 /**
@@ -124,27 +95,7 @@ function rawRequest(s, r, now) {
  * @param {DdbRequest[]} reqs
  */
 function writePool(file, s, reqs) {
-  const now = new Date();
-  const fd = fs.openSync(file, 'w');
-  try {
-    /** @type {Buffer[]} */
-    let chunk = [];
-    let size = 0;
-    for (const r of reqs) {
-      const raw = rawRequest(s, r, now);
-      chunk.push(Buffer.from(`${raw.length}\n`), raw);
-      size += raw.length;
-      if (size > 4 << 20) {
-        fs.writeSync(fd, Buffer.concat(chunk));
-        chunk = [];
-        size = 0;
-      }
-    }
-    fs.writeSync(fd, Buffer.concat(chunk));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { file, count: reqs.length, signedAt: now.getTime() };
+  return writePoolFile(file, reqs, (r, now) => rawRequest(s, r, now));
 }
 
 // ------------------------------------------------------------------ the operations
@@ -264,7 +215,7 @@ function call(c, op, input) {
   const u = new URL(c.endpoint);
   const body = Buffer.from(JSON.stringify(input));
   const headers = sign({ host: u.host, region: c.region ?? 'us-east-1', accessKeyId: c.accessKeyId ?? 'test', secretAccessKey: c.secretAccessKey ?? 'test' }, op, body);
-  return send(c, u, { ...headers, 'content-length': String(body.length) }, body);
+  return send(c, { ...headers, 'content-length': String(body.length) }, body);
 }
 
 /**
@@ -275,67 +226,27 @@ function call(c, op, input) {
  */
 function sendRaw(c, raw) {
   assertLoopback(c.endpoint);
-  const u = new URL(c.endpoint);
-  const split = raw.indexOf('\r\n\r\n');
-  const lines = raw.subarray(0, split).toString('latin1').split('\r\n').slice(1);
-  /** @type {Record<string, string>} */
-  const headers = {};
-  for (const l of lines) {
-    const i = l.indexOf(':');
-    headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
-  }
-  return send(c, u, headers, raw.subarray(split + 4));
+  const r = parseRaw(raw);
+  // Always POST / (the only request line of a DynamoDB pool).
+  return send(c, r.headers, r.body);
 }
 
 /**
- * @param {{ agent?: http.Agent, timeoutMs?: number }} c
- * @param {URL} u
+ * @param {{ endpoint: string, agent?: http.Agent, timeoutMs?: number }} c
  * @param {Record<string, string>} headers
  * @param {Buffer} body
  * @returns {Promise<{ status: number, body: string, json: any, error?: string, ms: number }>}
  */
-function send(c, u, headers, body) {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const done = (/** @type {number} */ status, /** @type {string} */ text, /** @type {string | undefined} */ error = undefined) => {
-      let json = null;
-      try {
-        json = text ? JSON.parse(text) : null;
-      } catch {
-        /* not JSON */
-      }
-      resolve({ status, body: text, json, error, ms: performance.now() - t0 });
-    };
-    const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: '/', headers, agent: c.agent ?? false, timeout: c.timeoutMs ?? 10_000 }, (res) => {
-      /** @type {Buffer[]} */
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => done(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-      res.on('error', (e) => done(0, '', e.message));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no response within ${c.timeoutMs ?? 10_000} ms`)));
-    req.on('error', (e) => done(0, '', e.message));
-    req.end(body);
-  });
-}
-
-/**
- * Reads a pool file back (for checks and the Node replayer).
- * @param {string} file
- * @returns {Buffer[]}
- */
-function readPool(file) {
-  const data = fs.readFileSync(file);
-  /** @type {Buffer[]} */
-  const out = [];
-  let pos = 0;
-  while (pos < data.length) {
-    const nl = data.indexOf(10, pos);
-    const len = Number(data.subarray(pos, nl).toString('latin1'));
-    out.push(data.subarray(nl + 1, nl + 1 + len));
-    pos = nl + 1 + len;
+async function send(c, headers, body) {
+  const r = await sendHttp(c, 'POST', '/', headers, body);
+  const text = r.body.toString('utf8');
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
   }
-  return out;
+  return { status: r.status, body: text, json, error: r.error, ms: r.ms };
 }
 
 /**
@@ -359,26 +270,11 @@ function describeError(r) {
  * @returns {Promise<{ ok: number, failed: null | { op: string, why: string } , ms: number }>}
  */
 async function sendAll(c, reqs, concurrency) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const t0 = performance.now();
-  let next = 0;
-  let ok = 0;
-  /** @type {null | { op: string, why: string }} */
-  let failed = null;
-  const worker = async () => {
-    while (!failed && next < reqs.length) {
-      const r = reqs[next++];
-      const res = await call({ ...c, agent }, r.op, r.body);
-      if (res.status === 200) ok++;
-      else failed = failed ?? { op: r.op, why: describeError(res) };
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    agent.destroy();
-  }
-  return { ok, failed, ms: Math.round(performance.now() - t0) };
+  const r = await sendAllOnce(reqs, concurrency, async (req, agent) => {
+    const res = await call({ ...c, agent }, req.op, req.body);
+    return res.status === 200 ? null : describeError(res);
+  });
+  return { ok: r.ok, failed: r.failed && { op: r.failed.req.op, why: r.failed.why }, ms: r.ms };
 }
 
 module.exports = {

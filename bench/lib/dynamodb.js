@@ -28,17 +28,13 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, stopGroup, freePorts, waitReady, runAsync, sleep, tail } = require('./proc');
-const { startAccounting, waitQuiet } = require('./cpu');
-const { parseWrk } = require('./load');
-const { treeJiffies } = require('./lambda-load');
-const { BENCH_DIR, PEERS_DIR } = require('./setup');
+const { stopGroup, sleep } = require('./proc');
+const { waitQuiet } = require('./cpu');
+const { PEERS_DIR } = require('./setup');
+const sb = require('./service-bench');
 const ddb = require('./dynamodb-requests');
 
-const ROOT = path.resolve(BENCH_DIR, '..');
-const NODE = process.execPath;
 const LOADGEN = path.join(__dirname, 'dynamodb-load.js');
-const LUA = path.join(__dirname, 'dynamodb-wrk.lua');
 const TABLE = 'nimbus-bench';
 const STREAM_TABLE = 'nimbus-bench-stream';
 const TX_SIZE = 10;
@@ -60,6 +56,8 @@ const TARGET_LABELS = {
 };
 const RAW_TARGETS = /** @type {const} */ (['nimbus', 'dynalite-mem', 'dynalite-disk']);
 const SDK_TARGETS = /** @type {const} */ (['nimbus', 'dynalite-mem', 'canned']);
+/** The names service-bench.js's shared steps report with. */
+const SERVICE = { service: 'DynamoDB', ops: OPS, opLabels: OP_LABELS, targetLabels: TARGET_LABELS };
 
 /** @param {string} id */
 const isDynalite = (id) => id.startsWith('dynalite');
@@ -67,11 +65,6 @@ const isDynalite = (id) => id.startsWith('dynalite');
 /**
  * @typedef {{ id: string, label: string, endpoint: string, pid: number, stop: () => Promise<void>, server: import('./proc').Server, extra?: Record<string, any> }} Target
  */
-
-/** @param {any[]} runs @returns {any} */
-function medianByRps(runs) {
-  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)];
-}
 
 /**
  * dynalite in its own process: in memory (its default) or on disk (`--path`).
@@ -82,22 +75,14 @@ function medianByRps(runs) {
 async function startDynalite(tmp, id) {
   const cli = path.join(PEERS_DIR, 'node_modules', 'dynalite', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('dynalite is not installed in bench/peers (`npm ci --prefix bench/peers`)');
-  const [port] = await freePorts(1);
   // Tables are ACTIVE at once (dynalite keeps them CREATING for 500 ms by default).
-  const args = [cli, '--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'];
+  const args = ['--host', '127.0.0.1', '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'];
   let dataDir = null;
   if (id === 'dynalite-disk') {
     dataDir = fs.mkdtempSync(path.join(tmp, 'dynalite-data-'));
     args.push('--path', dataDir);
   }
-  const server = startServer(id, NODE, args, { logFile: path.join(tmp, `${id}.log`) });
-  const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(server, `${endpoint}/`, { timeoutMs: 20_000 });
-  } catch (e) {
-    await stopGroup(server);
-    throw e;
-  }
+  const { server, endpoint } = await sb.startNodeServer(id, cli, (port) => ['--port', String(port), ...args], tmp, 20_000);
   return {
     id,
     label: TARGET_LABELS[id],
@@ -113,15 +98,7 @@ async function startDynalite(tmp, id) {
 
 /** @param {string} tmp @returns {Promise<Target>} */
 async function startCanned(tmp) {
-  const [port] = await freePorts(1);
-  const server = startServer('dynamodb-canned', NODE, [path.join(BENCH_DIR, 'targets', 'dynamodb-canned.js'), String(port), TABLE], { logFile: path.join(tmp, 'dynamodb-canned.log') });
-  const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(server, `${endpoint}/`, { timeoutMs: 15_000 });
-  } catch (e) {
-    await stopGroup(server);
-    throw e;
-  }
+  const { server, endpoint } = await sb.startNodeServer('dynamodb-canned', path.join(sb.ROOT, 'bench', 'targets', 'dynamodb-canned.js'), (port) => [String(port), TABLE], tmp, 15_000);
   return { id: 'canned', label: TARGET_LABELS.canned, endpoint, pid: server.pid, server, stop: () => stopGroup(server) };
 }
 
@@ -153,11 +130,7 @@ async function createTable(endpoint, table) {
  * @param {Record<string, any>} config
  * @param {number} timeoutMs
  */
-async function loadgen(config, timeoutMs) {
-  const r = await runAsync(NODE, [LOADGEN, JSON.stringify(config)], { cwd: ROOT, timeoutMs, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-  if (!r.ok) throw new Error(`dynamodb-load ${config.mode} ${config.op ?? ''} failed (${r.error ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-3).join(' | ')}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-}
+const loadgen = (config, timeoutMs) => sb.runLoadgen(LOADGEN, `dynamodb-load ${config.mode} ${config.op ?? ''}`, config, timeoutMs);
 
 /**
  * Sends up to `n` requests of a pool file with node:http and tallies what came
@@ -208,13 +181,13 @@ async function measureDynamo(o) {
     warmupS: c.warmupS,
     repeat: c.repeat,
     pools: { put: c.putPool, getKeys: c.getKeys, queryPartitions: QUERY_PARTITIONS, queryItems: QUERY_ITEMS, tx: c.txPool, txSize: TX_SIZE },
-    serverSideTool: useWrk ? `wrk ${o.tool?.version} (-t 1, bench/lib/dynamodb-wrk.lua)` : 'node:http replayer (bench/lib/dynamodb-load.js raw; wrk is not installed)',
+    serverSideTool: sb.serverSideTool(o.tool, useWrk, 'bench/lib/dynamodb-load.js'),
     targets: /** @type {Record<string, any>} */ ({}),
     serverSide: /** @type {Record<string, Record<string, any>>} */ ({}),
     sdk: /** @type {Record<string, Record<string, any>>} */ ({}),
     stream: /** @type {Record<string, any>} */ ({ status: 'skipped', reason: 'not run' }),
   };
-  if (!useWrk) notes.push('DynamoDB server-side: wrk is not installed, so pre-signed requests were replayed by a Node process (slower than wrk: the client may cap the numbers); install wrk for the real figures.');
+  if (!useWrk) notes.push(sb.noWrkNote('DynamoDB'));
   /** @type {Map<string, Target>} */
   const live = new Map();
   const waitQuietS = Math.min(opts.waitQuietS, 3);
@@ -230,19 +203,7 @@ async function measureDynamo(o) {
       'dynalite-disk': () => (o.dynaliteUnavailable ? Promise.reject(new Error(o.dynaliteUnavailable)) : startDynalite(tmp, 'dynalite-disk')),
       canned: () => startCanned(tmp),
     });
-    for (const id of Object.keys(TARGET_LABELS)) {
-      say(`dynamodb: starting ${TARGET_LABELS[id]} ...`);
-      const t0 = Date.now();
-      try {
-        live.set(id, await starters[id]());
-        out.targets[id] = { label: TARGET_LABELS[id], status: 'ok', startupMs: Date.now() - t0 };
-      } catch (e) {
-        const msg = /** @type {Error} */ (e).message;
-        say(`  ${TARGET_LABELS[id]} failed to start: ${msg.split('\n')[0]}`);
-        out.targets[id] = { label: TARGET_LABELS[id], status: 'failed', reason: `start: ${msg.split('\n')[0]}` };
-        notes.push(`DynamoDB, ${TARGET_LABELS[id]}: did not start: ${msg}`);
-      }
-    }
+    await sb.startTargets('DynamoDB', TARGET_LABELS, starters, live, out.targets, o);
 
     // ---------------------------------------------------------- tables, data, request pools
     const sets = {
@@ -320,43 +281,20 @@ async function measureDynamo(o) {
           const p = pools[id]?.[op];
           if (!t || !p || p.error || rawFailed[op]?.[id]) continue;
           try {
-            if (t.server.exitCode !== undefined) throw new Error(`${t.label} exited (code ${t.server.exitCode}):\n${tail(t.server)}`);
+            sb.assertRunning(t);
             const pool = freshPool(id, op);
             const run = async (/** @type {number} */ durationS, /** @type {boolean} */ measured) => {
-              if (useWrk && o.tool) {
-                const args = ['-t', '1', '-c', String(c.connections), '-d', `${durationS}s`, '--latency', '-s', LUA, `${t.endpoint}/`, '--', pool.file, String(round * 7919)];
-                const r = await runAsync(o.tool.bin, args, { timeoutMs: (durationS + 30) * 1000 });
-                if (!r.ok) throw new Error(`wrk failed (${r.error ?? `exit ${r.status}`}): ${(r.stderr || r.stdout).trim().slice(0, 400)}`);
-                return measured ? parseWrk(r.stdout) : null;
-              }
+              if (useWrk && o.tool) return sb.wrkRun(o.tool, { connections: c.connections, durationS, endpoint: t.endpoint, poolFile: pool.file, start: round * 7919 }, measured);
               const r = await loadgen(
                 { mode: 'raw', endpoint: t.endpoint, table: TABLE, poolFile: pool.file, checkOp: pool.op, queryItems: QUERY_ITEMS, connections: c.connections, warmupS: 0, durationS },
                 (durationS + 60) * 1000,
               );
-              return measured ? { requests: r.requests, rps: r.rps, p50Ms: r.p50Ms, p75Ms: null, p90Ms: r.p90Ms, p99Ms: r.p99Ms, maxMs: r.maxMs, non2xx: r.errors, socketErrors: 0, timeouts: 0, errorKinds: r.errorKinds } : null;
+              return measured ? sb.replayAsWrk(r) : null;
             };
-            if (c.warmupS > 0) await run(c.warmupS, false);
-            const quiet = waitQuietS > 0 ? await waitQuiet(waitQuietS) : null;
-            const acct = startAccounting([t.pid]);
-            const j0 = treeJiffies(t.pid);
-            const load = /** @type {any} */ (await run(c.durationS, true));
-            const j1 = treeJiffies(t.pid);
-            const cpu = acct.end();
-            const jiffies = j0 !== null && j1 !== null ? j1 - j0 : null;
-            const rec = {
-              ...load,
-              serverCpuCores: jiffies !== null ? Math.round((jiffies / 100 / c.durationS) * 100) / 100 : null,
-              serverCpuMsPerRequest: jiffies !== null && load.requests ? Math.round(((jiffies * 10) / load.requests) * 1000) / 1000 : null,
-              cpu,
-              waitedForQuietS: quiet?.waitedS,
-            };
-            const errs = load.non2xx + load.socketErrors + load.timeouts;
-            if (errs) rec.errorSample = await samplePool(t.endpoint, pool.file, pool.op, 20);
+            const { rec } = await sb.measureRawRun(t, c, waitQuietS, run);
+            if (sb.rawErrors(rec)) rec.errorSample = await samplePool(t.endpoint, pool.file, pool.op, 20);
             ((rawRuns[op] ??= {})[id] ??= []).push(rec);
-            say(
-              `${c.repeat > 1 ? `round ${round + 1}/${c.repeat} ` : ''}dynamodb raw ${op} ${t.label}: ${Math.round(load.rps)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms` +
-                `${errs ? `, ${errs} errors` : ''}; server CPU ${rec.serverCpuCores} cores${cpu ? `, other ${cpu.otherCores}` : ''}`,
-            );
+            say(sb.rawRunLine('dynamodb', c.repeat, round, op, t.label, rec));
           } catch (e) {
             const msg = /** @type {Error} */ (e).message;
             (rawFailed[op] ??= {})[id] = msg;
@@ -379,59 +317,33 @@ async function measureDynamo(o) {
         // Answers checked again after the load (wrk sees only status codes).
         const t = /** @type {Target} */ (live.get(id));
         const after = await samplePool(t.endpoint, /** @type {any} */ (p).file, /** @type {any} */ (p).op, 5);
-        out.serverSide[op][id] = { status: 'ok', operation: p?.op, median: medianByRps(list), runs: list, checkAfter: after };
-        const errs = list.reduce((n, x) => n + x.non2xx + x.socketErrors + x.timeouts, 0);
-        if (errs) {
-          /** @type {Record<string, number>} */
-          const kinds = {};
-          for (const x of list) for (const [k, v] of Object.entries(x.errorSample ?? x.errorKinds ?? {})) if (k !== '200 ok') kinds[k] = (kinds[k] ?? 0) + /** @type {number} */ (v);
-          const sum = (/** @type {string} */ k) => list.reduce((n, x) => n + (x[k] ?? 0), 0);
-          notes.push(
-            `DynamoDB server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: ${errs} failed requests of ${list.reduce((n, x) => n + x.requests, 0)} ` +
-              `(${sum('non2xx')} non-2xx, ${sum('socketErrors')} socket errors, ${sum('timeouts')} timeouts: no answer within wrk's 2 s)` +
-              `${Object.keys(kinds).length ? `; a sample of the pool afterwards got ${Object.entries(kinds).map(([k, v]) => `${v} × \`${k}\``).join(', ')}` : ''}.`,
-          );
-        }
+        out.serverSide[op][id] = { status: 'ok', operation: p?.op, median: sb.medianByRps(list), runs: list, checkAfter: after };
+        const errNote = sb.rawErrorsNote(`DynamoDB server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}`, list);
+        if (errNote) notes.push(errNote);
         const badAfter = Object.entries(after).filter(([k]) => k !== '200 ok');
-        if (badAfter.length) notes.push(`DynamoDB server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: after the load, sampled requests got ${badAfter.map(([k, v]) => `${v} × \`${k}\``).join(', ')}.`);
+        if (badAfter.length) notes.push(`DynamoDB server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: after the load, sampled requests got ${sb.countsText(badAfter)}.`);
       }
       const n = out.serverSide[op].nimbus;
       for (const d of ['dynalite-mem', 'dynalite-disk']) {
         const x = out.serverSide[op][d];
-        if (n?.status === 'ok' && x?.status === 'ok') out.serverSide[op][`ratio/${d}`] = Math.round((n.median.rps / x.median.rps) * 1000) / 1000;
+        if (n?.status === 'ok' && x?.status === 'ok') out.serverSide[op][`ratio/${d}`] = sb.ratioOf(n.median.rps, x.median.rps);
       }
     }
 
     // ---------------------------------------------------------- 2. SDK-driven
-    /** @type {Record<string, Record<string, any[]>>} */
-    const sdkRuns = {};
-    /** @type {Record<string, Record<string, string>>} */
-    const sdkFailed = {};
-    // One load generator process per round runs operation by operation and,
-    // for each, target by target (so the ceiling and the runs compared with it
-    // are seconds apart and see the same machine). The SDK's shared code paths
-    // are warmed up once, unmeasured, on the canned server (about 2 s of calls:
-    // 1 s measured half the calls/s); each run then gets the usual warm-up.
-    // The order of the servers rotates from round to round.
-    for (let round = 0; round < c.repeat; round++) {
-      const up = SDK_TARGETS.filter((id) => live.get(id) && out.targets[id]?.status === 'ok').map((id) => {
-        const t = /** @type {Target} */ (live.get(id));
-        return { id, endpoint: t.endpoint, serverPid: t.pid, opNames: isDynalite(id) ? { tx: 'batch' } : {}, skip: OPS.filter((op) => sdkFailed[op]?.[id]) };
-      });
-      if (!up.length) break;
-      // canned last (the warm-up runs on the last target), the others rotated
-      const others = up.filter((x) => x.id !== 'canned');
-      const k = others.length ? round % others.length : 0;
-      const targets = [...others.slice(k), ...others.slice(0, k), ...up.filter((x) => x.id === 'canned')];
-      for (const x of targets) {
-        const t = /** @type {Target} */ (live.get(x.id));
-        if (t.server.exitCode !== undefined) throw new Error(`${t.label} exited (code ${t.server.exitCode}):\n${tail(t.server)}`);
-      }
-      const firstWarmupS = Math.max(c.warmupS, 2);
-      const runs = targets.length * OPS.length;
-      let rs;
-      try {
-        rs = await loadgen(
+    const { sdkRuns, sdkFailed } = await sb.sdkRounds({
+      ...SERVICE,
+      c,
+      live,
+      say,
+      notes,
+      up: (failed) =>
+        SDK_TARGETS.filter((id) => live.get(id) && out.targets[id]?.status === 'ok').map((id) => {
+          const t = /** @type {Target} */ (live.get(id));
+          return { id, endpoint: t.endpoint, serverPid: t.pid, opNames: isDynalite(id) ? { tx: 'batch' } : {}, skip: OPS.filter((op) => failed[op]?.[id]) };
+        }),
+      loadgen: (targets, firstWarmupS, timeoutMs) =>
+        loadgen(
           {
             mode: 'sdk',
             ops: OPS,
@@ -446,91 +358,23 @@ async function measureDynamo(o) {
             queryItems: QUERY_ITEMS,
             txSize: TX_SIZE,
           },
-          (firstWarmupS + runs * (c.warmupS + c.durationS + 1) + 90) * 1000,
-        );
-      } catch (e) {
-        const msg = /** @type {Error} */ (e).message;
-        for (const op of OPS) for (const x of targets) (sdkFailed[op] ??= {})[x.id] ??= msg;
-        say(`  dynamodb sdk round ${round + 1} failed: ${msg.split('\n')[0]}`);
-        notes.push(`DynamoDB SDK, round ${round + 1}: failed: ${msg}`);
-        break;
-      }
-      for (const op of OPS) {
-        for (const x of targets) {
-          const r = rs[x.id]?.[op];
-          if (!r) continue;
-          const label = TARGET_LABELS[x.id];
-          if (r.failed) {
-            (sdkFailed[op] ??= {})[x.id] = r.failed;
-            say(`  dynamodb sdk ${r.op} ${label} failed: ${r.failed}`);
-            notes.push(`DynamoDB SDK ${OP_LABELS[op]}, ${label}: failed: ${r.failed}`);
-            continue;
-          }
-          ((sdkRuns[op] ??= {})[x.id] ??= []).push(r);
-          say(
-            `${c.repeat > 1 ? `round ${round + 1}/${c.repeat} ` : ''}dynamodb sdk ${r.op} ${label}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` +
-              `${r.errors ? `, ${r.errors} errors` : ''}; load generator ${r.clientCpuCores} cores, server ${r.serverCpuCores}, other ${r.otherCores}`,
-          );
-        }
-      }
-    }
+          timeoutMs,
+        ),
+    });
     for (const op of OPS) {
-      out.sdk[op] = {};
-      for (const id of SDK_TARGETS) {
-        const list = sdkRuns[op]?.[id] ?? [];
-        const operation = op === 'tx' && isDynalite(id) ? 'BatchWriteItem' : undefined;
-        if (!list.length) {
-          const why = out.targets[id]?.status !== 'ok' ? out.targets[id]?.reason ?? 'not started' : sdkFailed[op]?.[id] ?? 'not run';
-          out.sdk[op][id] = { status: 'failed', operation, reason: String(why).split('\n')[0] };
-          continue;
-        }
-        out.sdk[op][id] = { status: 'ok', operation, median: medianByRps(list), runs: list };
-        const errs = list.reduce((n, x) => n + x.errors, 0);
-        if (errs) {
-          /** @type {Record<string, number>} */
-          const kinds = {};
-          for (const x of list) for (const [k, v] of Object.entries(x.errorKinds)) kinds[k] = (kinds[k] ?? 0) + /** @type {number} */ (v);
-          notes.push(`DynamoDB SDK ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: ${errs} failed calls: ${Object.entries(kinds).map(([k, v]) => `${v} × \`${k}\``).join(', ')}.`);
-        }
-      }
-      const ceiling = out.sdk[op].canned;
-      for (const id of ['nimbus', 'dynalite-mem']) {
-        const x = out.sdk[op][id];
-        if (ceiling?.status === 'ok' && x?.status === 'ok') out.sdk[op][`ofCeiling/${id}`] = Math.round((x.median.rps / ceiling.median.rps) * 1000) / 1000;
-      }
+      out.sdk[op] = sb.summariseSdk({
+        ...SERVICE,
+        op,
+        ids: SDK_TARGETS,
+        compared: ['nimbus', 'dynalite-mem'],
+        runs: sdkRuns,
+        failed: sdkFailed,
+        targets: out.targets,
+        extra: (id) => ({ operation: op === 'tx' && isDynalite(id) ? 'BatchWriteItem' : undefined }),
+        notes,
+      });
     }
-
-    // Runs that shared the machine with other work (a build, a test suite):
-    // their absolute numbers, and ratios against runs that did not, are suspect.
-    /** @type {string[]} */
-    const noisy = [];
-    let total = 0;
-    let worst = 0;
-    for (const [kind, table, other] of /** @type {[string, Record<string, Record<string, any>>, (x: any) => number | null][]} */ ([
-      ['raw', out.serverSide, (x) => x.cpu?.otherCores ?? null],
-      ['SDK', out.sdk, (x) => x.otherCores ?? null],
-    ])) {
-      for (const op of OPS) {
-        for (const [id, r] of Object.entries(table[op] ?? {})) {
-          if (!r || typeof r !== 'object' || r.status !== 'ok') continue;
-          for (const x of r.runs) {
-            total++;
-            const v = other(x);
-            if (v !== null && v > 0.15) {
-              noisy.push(`${kind} ${op} ${id} ${v}`);
-              worst = Math.max(worst, v);
-            }
-          }
-        }
-      }
-    }
-    out.noisyRuns = noisy;
-    if (noisy.length) {
-      notes.push(
-        `DynamoDB: ${noisy.length} of ${total} measured runs shared the machine with other work (up to ${worst} cores busy outside the bench` +
-          `${noisy.length <= 8 ? `: ${noisy.join(', ')}` : '; each run\'s figure is in the JSON'}); treat those numbers with care.`,
-      );
-    }
+    out.noisyRuns = sb.noisyRuns('DynamoDB', OPS, out.serverSide, out.sdk, notes);
 
     // ---------------------------------------------------------- 3. write -> function through the stream
     out.stream = await measureStream(o, live.get('nimbus') ?? null, out.targets.nimbus);
@@ -562,24 +406,21 @@ async function measureStream(o, nimbus, nimbusStatus) {
     o.say(`dynamodb stream: not available: ${reason}`);
     return { status: 'not available', reason };
   };
-  if (!nimbus || nimbusStatus?.status !== 'ok') return na(`Nimbus is not running (${nimbusStatus?.reason ?? 'not started'})`);
-  if (o.launcher?.kind !== 'cli') return na('the stream app is deployed with `nimbus deploy`, which needs the CLI (started with --nimbus=platform, or the CLI is broken)');
-  const dir = path.join(o.tmp, 'dynamodb-stream-app');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.cpSync(path.join(BENCH_DIR, 'apps', 'dynamodb-stream'), dir, { recursive: true });
-  const outFile = path.join(o.tmp, 'dynamodb-stream-arrivals.txt');
-  fs.writeFileSync(outFile, '');
-  fs.writeFileSync(path.join(dir, '.env'), `NIMBUS_BENCH_STREAM_OUT=${JSON.stringify(outFile)}\n`);
-  o.say('dynamodb stream: deploying bench/apps/dynamodb-stream ...');
-  const t0 = Date.now();
-  const d = await runAsync(NODE, [o.launcher.script, 'deploy', dir, '--endpoint', nimbus.endpoint, '--data-dir', nimbus.extra?.dataDir, '--json'], { cwd: ROOT, timeoutMs: 120_000 });
-  fs.writeFileSync(path.join(o.tmp, 'dynamodb-stream-deploy.log'), `exit ${d.status}${d.error ? ` (${d.error})` : ''}\n--- stdout\n${d.stdout}\n--- stderr\n${d.stderr}\n`);
-  if (!d.ok) return na(`nimbus deploy failed (${d.error ?? `exit ${d.status}`}): ${(d.stderr || d.stdout).trim().split('\n').slice(0, 4).join(' | ').slice(0, 600)}`);
-  const deployMs = Date.now() - t0;
+  const app = await sb.deployApp(o, nimbus, nimbusStatus, {
+    app: 'dynamodb-stream',
+    appDir: 'dynamodb-stream-app',
+    arrivalsFile: 'dynamodb-stream-arrivals.txt',
+    envVar: 'NIMBUS_BENCH_STREAM_OUT',
+    deployLog: 'dynamodb-stream-deploy.log',
+    what: 'the stream app',
+    deploying: 'dynamodb stream: deploying bench/apps/dynamodb-stream ...',
+  });
+  if (app.reason !== undefined || !nimbus) return na(app.reason ?? 'Nimbus is not running');
+  const { outFile, deployMs } = app;
   /** @type {string[]} */
   let warnings = [];
   try {
-    warnings = JSON.parse(d.stdout).warnings ?? [];
+    warnings = JSON.parse(app.stdout).warnings ?? [];
   } catch {
     /* not JSON: nothing to add */
   }
@@ -619,8 +460,7 @@ async function measureStream(o, nimbus, nimbusStatus) {
   o.say(
     `dynamodb stream: ${r.arrived} of ${r.acked} writes reached the function; send -> function p50 ${r.sendToFunction.p50Ms} ms, p99 ${r.sendToFunction.p99Ms} ms, max ${r.sendToFunction.maxMs} ms`,
   );
-  if (r.missing) o.notes.push(`DynamoDB stream: ${r.missing} of ${r.acked} acknowledged writes had not reached the function ${r.waitedForArrivalsS} s after the last write.`);
-  if (!quiet.quiet) o.notes.push(`DynamoDB stream: the machine was not quiet before the run (${quiet.busyCores} cores busy after waiting ${quiet.waitedS} s).`);
+  sb.arrivalNotes('DynamoDB stream', r, quiet, ['writes', 'write'], o.notes);
   return { ...r, deployMs, quietBefore: quiet };
 }
 

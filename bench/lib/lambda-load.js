@@ -543,25 +543,7 @@ async function main(c) {
   }
 }
 
-if (require.main === module) {
-  /** @type {Config} */
-  let config;
-  try {
-    config = JSON.parse(process.argv[2] ?? '');
-  } catch {
-    process.stderr.write("usage: node bench/lib/lambda-load.js '<JSON config>'\n");
-    process.exit(2);
-  }
-  main(config).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e) => {
-      process.stderr.write(`lambda-load: ${e && e.stack ? e.stack : e}\n`);
-      process.exit(1);
-    },
-  );
-}
-
 module.exports = { signOnce, readStarts, matchStarts, stats, closedLoop, treeJiffies };
+
+// Required here, after the exports: load-loops.js requires this module.
+if (require.main === module) require('./load-loops').runLoadCli('lambda-load', main);

@@ -25,9 +25,8 @@
  *           server stops answering (the harness kill -9s it); writes every
  *           acknowledged key to `idsFile`
  *
- * Closed loops are lambda-load.js's: `connections` loops over one keep-alive
- * http.Agent (maxSockets = connections), a warm-up, then `durationS` measured;
- * only requests completed inside the window count.
+ * Closed loops, the order of the SDK runs and the paced event run are
+ * load-loops.js's (shared with dynamodb-load.js).
  *
  * Usage: node bench/lib/s3-load.js '<JSON config>'; prints one JSON object on
  * stdout. Loopback only; every loop is bounded in time.
@@ -37,14 +36,12 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { createRequire } = require('node:module');
-const { closedLoop, stats } = require('./lambda-load');
-const { readArrivals } = require('./dynamodb-load');
-const { readPool, assertLoopback } = require('./dynamodb-requests');
+const { sdkRuns, rawRun, arrivalRun, runLoadCli } = require('./load-loops');
+const { readPool, assertLoopback } = require('./signed-requests');
 const s3 = require('./s3-requests');
 
 /** The root package's node_modules (the SDK Nimbus itself depends on). */
 const rootRequire = createRequire(path.join(__dirname, '..', '..', 'package.json'));
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1 << 20;
 
 /**
@@ -59,34 +56,6 @@ const MiB = 1 << 20;
  *   rate?: number, outFile?: string, drainS?: number, warmItems?: number, idsFile?: string, keyPrefix?: string }} Config
  * @typedef {{ ok: boolean, error?: string }} OpResult
  */
-
-/** Busy jiffies of the whole machine (/proc/stat), null off Linux. */
-function machineBusy() {
-  try {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return { busy: f[0] + f[1] + f[2] + f[5] + f[6], at: performance.now() };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * closedLoop, plus the CPU that processes other than this one and the server
- * used meanwhile (other work on a shared machine), in cores.
- * @param {() => Promise<OpResult>} op
- * @param {number} connections
- * @param {number} durationS
- * @param {number | undefined} serverPid
- */
-async function measured(op, connections, durationS, serverPid) {
-  const m0 = machineBusy();
-  const r = await closedLoop(op, connections, durationS, serverPid);
-  const m1 = machineBusy();
-  const busy = m0 && m1 ? (m1.busy - m0.busy) / 100 / ((m1.at - m0.at) / 1000) : null;
-  const otherCores = busy !== null ? Math.max(0, Math.round((busy - r.clientCpuCores - (r.serverCpuCores ?? 0)) * 100) / 100) : null;
-  const { accepted, ...rest } = r;
-  return { ...rest, otherCores };
-}
 
 /** Whether @aws-sdk/client-s3 can be loaded from the root node_modules; null if so, else why not. */
 function sdkProblem() {
@@ -339,107 +308,24 @@ async function largeRun(c) {
 // ------------------------------------------------------------------ upload -> function
 
 /**
- * Waits (at most `maxS`) until every key has arrived; returns the arrivals.
- * @param {string} file
- * @param {string[]} keys
- * @param {number} maxS
- */
-async function waitArrived(file, keys, maxS) {
-  const t0 = Date.now();
-  let m = readArrivals(file);
-  while (Date.now() - t0 < maxS * 1000 && keys.some((k) => !m.has(k))) {
-    await sleep(50);
-    m = readArrivals(file);
-  }
-  return { arrivals: m, waitedS: (Date.now() - t0) / 1000 };
-}
-
-/**
  * Upload -> function latency through the bucket's notifications.
  * @param {Config & { endpoint: string }} c
  * @param {http.Agent} agent
  */
 async function eventRun(c, agent) {
-  const outFile = /** @type {string} */ (c.outFile);
-  const rate = c.rate ?? 100;
-  const drainS = c.drainS ?? 20;
   const size = c.objectSize ?? 4096;
-  const run = Date.now().toString(36);
   const client = { endpoint: c.endpoint, ...c.credentials, agent };
-  /** @param {string} key @param {number} i */
-  const upload = async (key, i) => {
-    const sentAt = Date.now();
-    const r = await s3.call(client, { method: 'PUT', path: `/${c.bucket}/${key}`, body: s3.objectBody(i, size), contentType: 'application/octet-stream' });
-    return { key, sentAt, ackAt: Date.now(), ok: r.status === 200, error: r.status === 200 ? undefined : s3.describeError(r) };
-  };
-  // Warm-up: one upload at a time, each waited for: proves the notification
-  // reaches the function at all (else the caller reports "not available"), and
-  // leaves a warm instance behind.
-  const warm = [];
-  for (let i = 0; i < (c.warmItems ?? 3); i++) {
-    const w = await upload(`warm-${run}-${i}`, i);
-    if (!w.ok) return { status: 'failed', reason: `PutObject into ${c.bucket} failed: ${w.error}` };
-    const got = await waitArrived(outFile, [w.key], i === 0 ? drainS : 10);
-    const at = got.arrivals.get(w.key);
-    if (at === undefined) return { status: 'failed', reason: `no notification reached the function within ${i === 0 ? drainS : 10} s of a PutObject (warm-up upload ${i + 1})` };
-    warm.push(at - w.sentAt);
-  }
-  // Paced uploads (open loop, at most `connections` in flight).
-  const n = Math.max(1, Math.round(rate * c.durationS));
-  /** @type {{ key: string, sentAt: number, ackAt: number, ok: boolean, error?: string }[]} */
-  const sent = [];
-  /** @type {Set<Promise<void>>} */
-  const inFlight = new Set();
-  let skipped = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    if (inFlight.size >= c.connections) {
-      skipped++;
-      continue;
-    }
-    const p = upload(`u-${run}-${String(i).padStart(6, '0')}`, i).then((w) => {
-      sent.push(w);
-      inFlight.delete(p);
-    });
-    inFlight.add(p);
-  }
-  await Promise.all(inFlight);
-  const acked = sent.filter((w) => w.ok);
-  const got = await waitArrived(outFile, acked.map((w) => w.key), drainS);
-  const sendToFn = [];
-  const ackToFn = [];
-  const putMs = [];
-  for (const w of acked) {
-    putMs.push(w.ackAt - w.sentAt);
-    const at = got.arrivals.get(w.key);
-    if (at === undefined) continue;
-    sendToFn.push(at - w.sentAt);
-    ackToFn.push(at - w.ackAt);
-  }
-  if (c.idsFile) fs.writeFileSync(c.idsFile, sent.map((w) => `${w.key} ${w.sentAt} ${w.ackAt} ${got.arrivals.get(w.key) ?? '-'}${w.error ? ` ${w.error}` : ''}\n`).join(''));
-  /** @type {Record<string, number>} */
-  const errorKinds = {};
-  for (const w of sent) if (!w.ok) errorKinds[w.error ?? 'error'] = (errorKinds[w.error ?? 'error'] ?? 0) + 1;
-  return {
-    status: 'ok',
-    rate,
-    durationS: c.durationS,
-    sent: sent.length,
-    skipped,
-    acked: acked.length,
-    errors: sent.length - acked.length,
-    errorKinds,
-    arrived: sendToFn.length,
-    missing: acked.length - sendToFn.length,
-    waitedForArrivalsS: got.waitedS,
-    warmupMs: warm,
-    sendToFunction: stats(sendToFn),
-    ackToFunction: stats(ackToFn),
-    put: stats(putMs),
-  };
+  return arrivalRun(c, {
+    send: async (key, i) => {
+      const sentAt = Date.now();
+      const r = await s3.call(client, { method: 'PUT', path: `/${c.bucket}/${key}`, body: s3.objectBody(i, size), contentType: 'application/octet-stream' });
+      return { key, sentAt, ackAt: Date.now(), ok: r.status === 200, error: r.status === 200 ? undefined : s3.describeError(r) };
+    },
+    key: (run, i) => `u-${run}-${String(i).padStart(6, '0')}`,
+    failed: (error) => `PutObject into ${c.bucket} failed: ${error}`,
+    notArrived: (s, i) => `no notification reached the function within ${s} s of a PutObject (warm-up upload ${i + 1})`,
+    sendStats: 'put',
+  });
 }
 
 // ------------------------------------------------------------------ crash
@@ -507,79 +393,17 @@ async function main(c) {
     if (c.mode === 'sdk') {
       const why = sdkProblem();
       if (why) throw new Error(why);
-      /** @type {Record<string, Record<string, any>>} */
-      const results = {};
       const targets = c.targets ?? [{ id: 'target', endpoint, credentials: c.credentials, serverPid: c.serverPid }];
-      const ops = c.ops ?? [/** @type {Op} */ (c.op)];
-      // The SDK's shared code paths warm up first, on the last target (the
-      // canned server when there is one), so that no measured run pays for it.
-      if ((c.firstWarmupS ?? 0) > 0) {
-        const t = targets[targets.length - 1];
-        const a = new http.Agent({ keepAlive: true, maxSockets: c.connections });
-        try {
-          await closedLoop(makeSdkOp({ ...c, endpoint: t.endpoint, credentials: t.credentials, op: ops[0] }, a), c.connections, /** @type {number} */ (c.firstWarmupS));
-        } finally {
-          a.destroy();
-        }
-      }
-      for (const name of ops) {
-        for (const t of targets) {
-          const perTarget = (results[t.id] ??= {});
-          if (t.skip?.includes(name)) continue;
-          assertLoopback(t.endpoint);
-          // A fresh agent per run: sockets left idle while the other servers
-          // were measured may have been closed by the server (s3rver's Koa
-          // keeps them 5 s), and the first call on one fails with "socket hang up".
-          const a = new http.Agent({ keepAlive: true, maxSockets: c.connections });
-          try {
-            const op = makeSdkOp({ ...c, endpoint: t.endpoint, credentials: t.credentials, op: name }, a);
-            // One call first: an operation the server does not answer fails
-            // fast with its error, and the rest still runs.
-            const one = await op();
-            if (!one.ok) {
-              perTarget[name] = { op: name, failed: `first call failed: ${one.error}` };
-              continue;
-            }
-            if ((c.warmupS ?? 0) > 0) await closedLoop(op, c.connections, /** @type {number} */ (c.warmupS));
-            const rest = await measured(op, c.connections, c.durationS, t.serverPid);
-            perTarget[name] = { mode: c.mode, op: name, connections: c.connections, durationS: c.durationS, warmupS: c.warmupS, ...rest };
-          } finally {
-            a.destroy();
-          }
-        }
-      }
-      return results;
+      return await sdkRuns(c, targets, c.ops ?? [/** @type {Op} */ (c.op)], (t, op, a) =>
+        makeSdkOp({ ...c, endpoint: t.endpoint, credentials: /** @type {SdkTarget} */ (t).credentials, op: /** @type {Op} */ (op) }, a),
+      );
     }
-    const op = makeRawOp({ ...c, endpoint }, agent);
-    const first = await op();
-    if (!first.ok) throw new Error(`first ${c.op} failed: ${first.error}`);
-    if ((c.warmupS ?? 0) > 0) await closedLoop(op, c.connections, /** @type {number} */ (c.warmupS));
-    const rest = await measured(op, c.connections, c.durationS, c.serverPid);
-    return { mode: c.mode, op: c.op, connections: c.connections, durationS: c.durationS, warmupS: c.warmupS, ...rest };
+    return await rawRun(makeRawOp({ ...c, endpoint }, agent), c, c.op);
   } finally {
     agent.destroy();
   }
 }
 
-if (require.main === module) {
-  /** @type {Config} */
-  let config;
-  try {
-    config = JSON.parse(process.argv[2] ?? '');
-  } catch {
-    process.stderr.write("usage: node bench/lib/s3-load.js '<JSON config>'\n");
-    process.exit(2);
-  }
-  main(config).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e) => {
-      process.stderr.write(`s3-load: ${e && e.stack ? e.stack : e}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runLoadCli('s3-load', main);
 
 module.exports = { sdkProblem, writeLargeFile, largeBlock };

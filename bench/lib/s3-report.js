@@ -3,30 +3,10 @@
 /** The "S3" section of bench/results/latest.md (`--measure=s3`). */
 const { OPS, OP_LABELS, TARGET_LABELS, LARGE_RUNS } = require('./s3');
 
-/** @param {number | null | undefined} x @param {number} [digits] */
-function num(x, digits = 2) {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-/** @param {number | null | undefined} x */
-const int = (x) => num(x, 0);
-/** @param {number | null | undefined} x */
-const ratio = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${num(x, x < 0.1 ? 3 : 2)}×`);
-/** @param {number | null | undefined} x */
-const pct = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${num(x * 100, 0)} %`);
-/** @param {string} s */
-const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const { num, int, ratio, pct, cell, rpsCell, latCell, rawErrorCount, failedTargetLines } = require('./report-tables');
+
 /** @param {boolean | null} ok */
 const verdict = (ok) => (ok === null ? '**not measured**' : ok ? '**met**' : '**not met**');
-
-/** @param {any} r one (op, target) entry */
-function rpsCell(r) {
-  if (!r) return '—';
-  if (r.status !== 'ok') return `${r.status}: ${cell(String(r.reason ?? '').slice(0, 140))}`;
-  return int(r.median.rps);
-}
-/** @param {any} r */
-const latCell = (r) => (r?.status === 'ok' ? `${num(r.median.p50Ms)} / ${num(r.median.p99Ms)}` : '—');
 
 /** `N / M` answers intact: the uploads read back after each PutObject run, the GetObject samples after the load. @param {any} r @param {string} op */
 function readBackCell(r, op) {
@@ -73,9 +53,7 @@ function renderS3(d, o) {
       's3rver does not verify SigV4 signatures (lib/middleware/authentication.js leaves the V4 check unimplemented; it only looks the access key up, and knows one: `S3RVER`); Nimbus verifies every signature, payload hash included.',
   );
   L.push('');
-  const failedTargets = Object.entries(d.targets).filter(([, x]) => /** @type {any} */ (x).status !== 'ok');
-  for (const [id, x] of failedTargets) L.push(`- ${TARGET_LABELS[id] ?? id}: **${/** @type {any} */ (x).status}**: ${cell(/** @type {any} */ (x).reason ?? '')}`);
-  if (failedTargets.length) L.push('');
+  L.push(...failedTargetLines(d.targets, TARGET_LABELS));
 
   // ---------------------------------------------------------- server-side
   L.push(`### Server-side: pre-signed raw requests (${cell(d.serverSideTool)})`);
@@ -91,7 +69,7 @@ function renderS3(d, o) {
   for (const op of OPS) {
     const row = d.serverSide[op] ?? {};
     const n = row.nimbus;
-    const errs = n?.status === 'ok' ? n.runs.reduce((/** @type {number} */ s, /** @type {any} */ x) => s + x.non2xx + x.socketErrors + x.timeouts, 0) : null;
+    const errs = rawErrorCount(n);
     L.push(
       `| ${OP_LABELS[op]} | ${rpsCell(n)} | ${rpsCell(row.s3rver)} | ${ratio(row['ratio/s3rver'])} | ${latCell(n)} | ${latCell(row.s3rver)} | ${n?.status === 'ok' ? num(n.median.serverCpuMsPerRequest, 3) : '—'} | ${errs ?? '—'} | ${readBackCell(n, op)} |`,
     );

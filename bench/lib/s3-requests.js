@@ -21,25 +21,16 @@
  * empty string's hash for GET.
  */
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const http = require('node:http');
-const { assertLoopback } = require('./dynamodb-requests');
+const { assertLoopback, signV4, writePoolFile, parseRaw, sendHttp, sendAllOnce, sha256 } = require('./signed-requests');
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-/** @param {crypto.BinaryLike} data */
-const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
-/** @param {crypto.BinaryLike} key @param {string} data */
-const hmac = (key, data) => crypto.createHmac('sha256', key).update(data).digest();
 
 /**
  * @typedef {{ host: string, region: string, accessKeyId: string, secretAccessKey: string }} Signer
  * @typedef {{ method: 'GET' | 'PUT' | 'HEAD' | 'DELETE', path: string, body?: Buffer, contentType?: string }} S3Request
  *   path: `/bucket` or `/bucket/key`, already URI-encoded (the bench's keys need no encoding)
  */
-
-/** Signing keys per (secret, day, region): the HMAC chain is the costly part. */
-const keyCache = new Map();
 
 /**
  * SigV4 headers for one S3 request (no query string).
@@ -49,24 +40,11 @@ const keyCache = new Map();
  * @returns {Record<string, string>}
  */
 function sign(s, r, now = new Date()) {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const day = amzDate.slice(0, 8);
+  const payloadHash = r.body ? sha256(r.body) : EMPTY_SHA256;
   /** @type {Record<string, string>} */
-  const h = { host: s.host, 'x-amz-content-sha256': r.body ? sha256(r.body) : EMPTY_SHA256, 'x-amz-date': amzDate };
+  const h = { host: s.host, 'x-amz-content-sha256': payloadHash };
   if (r.contentType) h['content-type'] = r.contentType;
-  const names = Object.keys(h).sort();
-  const signed = names.join(';');
-  const canonical = [r.method, r.path, '', names.map((n) => `${n}:${h[n]}\n`).join(''), signed, h['x-amz-content-sha256']].join('\n');
-  const scope = `${day}/${s.region}/s3/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const cacheKey = `${s.secretAccessKey}\0${day}\0${s.region}`;
-  let key = keyCache.get(cacheKey);
-  if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${s.secretAccessKey}`, day), s.region), 's3'), 'aws4_request');
-    keyCache.set(cacheKey, key);
-  }
-  const sig = crypto.createHmac('sha256', key).update(toSign).digest('hex');
-  return { ...h, authorization: `AWS4-HMAC-SHA256 Credential=${s.accessKeyId}/${scope}, SignedHeaders=${signed}, Signature=${sig}` };
+  return signV4(s, 's3', r.method, r.path, h, payloadHash, now);
 }
 
 /**
@@ -93,27 +71,7 @@ function rawRequest(s, r, now) {
  * @param {S3Request[]} reqs
  */
 function writePool(file, s, reqs) {
-  const now = new Date();
-  const fd = fs.openSync(file, 'w');
-  try {
-    /** @type {Buffer[]} */
-    let chunk = [];
-    let size = 0;
-    for (const r of reqs) {
-      const raw = rawRequest(s, r, now);
-      chunk.push(Buffer.from(`${raw.length}\n`), raw);
-      size += raw.length;
-      if (size > 4 << 20) {
-        fs.writeSync(fd, Buffer.concat(chunk));
-        chunk = [];
-        size = 0;
-      }
-    }
-    fs.writeSync(fd, Buffer.concat(chunk));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { file, count: reqs.length, signedAt: now.getTime() };
+  return writePoolFile(file, reqs, (r, now) => rawRequest(s, r, now));
 }
 
 // ------------------------------------------------------------------ the bench's objects
@@ -226,16 +184,8 @@ function call(c, r) {
  */
 function sendRaw(c, raw) {
   assertLoopback(c.endpoint);
-  const split = raw.indexOf('\r\n\r\n');
-  const lines = raw.subarray(0, split).toString('latin1').split('\r\n');
-  const [method, p] = lines[0].split(' ');
-  /** @type {Record<string, string>} */
-  const headers = {};
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
-  }
-  return send(c, method, p, headers, raw.subarray(split + 4));
+  const r = parseRaw(raw);
+  return send(c, r.method, r.path, r.headers, r.body);
 }
 
 /**
@@ -247,22 +197,7 @@ function sendRaw(c, raw) {
  * @returns {Promise<Response>}
  */
 function send(c, method, p, headers, body) {
-  const u = new URL(c.endpoint);
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const done = (/** @type {number} */ status, /** @type {http.IncomingHttpHeaders} */ h, /** @type {Buffer} */ b, /** @type {string | undefined} */ error = undefined) =>
-      resolve({ status, headers: h, body: b, error, ms: performance.now() - t0 });
-    const req = http.request({ host: u.hostname, port: u.port, method, path: p, headers, agent: c.agent ?? false, timeout: c.timeoutMs ?? 10_000 }, (res) => {
-      /** @type {Buffer[]} */
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => done(res.statusCode ?? 0, res.headers, Buffer.concat(chunks)));
-      res.on('error', (e) => done(0, {}, Buffer.alloc(0), e.message));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no response within ${c.timeoutMs ?? 10_000} ms`)));
-    req.on('error', (e) => done(0, {}, Buffer.alloc(0), e.message));
-    req.end(body);
-  });
+  return sendHttp(c, method, p, headers, body);
 }
 
 /**
@@ -298,26 +233,11 @@ async function createBucket(c, bucket) {
  * @returns {Promise<{ ok: number, failed: null | { path: string, why: string }, ms: number }>}
  */
 async function sendAll(c, reqs, concurrency) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const t0 = performance.now();
-  let next = 0;
-  let ok = 0;
-  /** @type {null | { path: string, why: string }} */
-  let failed = null;
-  const worker = async () => {
-    while (!failed && next < reqs.length) {
-      const r = reqs[next++];
-      const res = await call({ ...c, agent }, r);
-      if (res.status === 200) ok++;
-      else failed = failed ?? { path: r.path, why: describeError(res) };
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    agent.destroy();
-  }
-  return { ok, failed, ms: Math.round(performance.now() - t0) };
+  const r = await sendAllOnce(reqs, concurrency, async (req, agent) => {
+    const res = await call({ ...c, agent }, req);
+    return res.status === 200 ? null : describeError(res);
+  });
+  return { ok: r.ok, failed: r.failed && { path: r.failed.req.path, why: r.failed.why }, ms: r.ms };
 }
 
 module.exports = {

@@ -33,19 +33,16 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { startServer, stopGroup, freePorts, waitReady, runAsync, sleep, tail, snapshotMemory, memoryOf } = require('./proc');
-const { startAccounting, waitQuiet } = require('./cpu');
-const { parseWrk } = require('./load');
-const { treeJiffies } = require('./lambda-load');
-const { readPool } = require('./dynamodb-requests');
-const { BENCH_DIR, PEERS_DIR } = require('./setup');
+const { stopGroup, runAsync, sleep, snapshotMemory, memoryOf } = require('./proc');
+const { waitQuiet } = require('./cpu');
+const { readPool } = require('./signed-requests');
+const { PEERS_DIR } = require('./setup');
 const { writeLargeFile } = require('./s3-load');
+const sb = require('./service-bench');
 const s3 = require('./s3-requests');
 
-const ROOT = path.resolve(BENCH_DIR, '..');
 const NODE = process.execPath;
 const LOADGEN = path.join(__dirname, 's3-load.js');
-const LUA = path.join(__dirname, 'dynamodb-wrk.lua');
 const BUCKET = 'nimbus-bench';
 const UPLOAD_BUCKET = 'nimbus-bench-uploads';
 const OBJECT_SIZE = 4096;
@@ -64,6 +61,8 @@ const TARGET_LABELS = /** @type {Record<string, string>} */ ({
 });
 const RAW_TARGETS = /** @type {const} */ (['nimbus', 's3rver']);
 const SDK_TARGETS = /** @type {const} */ (['nimbus', 's3rver', 'canned']);
+/** The names service-bench.js's shared steps report with. */
+const SERVICE = { service: 'S3', ops: OPS, opLabels: OP_LABELS, targetLabels: TARGET_LABELS };
 /** Large-object runs: target and the SDK's checksum setting. */
 const LARGE_RUNS = /** @type {const} */ ([
   { id: 'nimbus-default', target: 'nimbus', checksums: 'default', label: 'Nimbus, SDK defaults (aws-chunked upload with a CRC32 trailer, CRC32 validated on download)' },
@@ -92,10 +91,6 @@ const COPY_COMMANDS = {
  * @typedef {{ file: string, reqs: import('./s3-requests').S3Request[], signedAt: number, count: number, start: number, error?: string }} Pool
  */
 
-/** @param {any[]} runs @returns {any} */
-function medianByRps(runs) {
-  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)];
-}
 /** @param {number[]} xs */
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -113,17 +108,9 @@ const clientOf = (t) => ({ endpoint: t.endpoint, ...t.credentials });
 async function startS3rver(tmp) {
   const cli = path.join(PEERS_DIR, 'node_modules', 's3rver', 'bin', 's3rver.js');
   if (!fs.existsSync(cli)) throw new Error('s3rver is not installed in bench/peers (`npm ci --prefix bench/peers`)');
-  const [port] = await freePorts(1);
   const dataDir = fs.mkdtempSync(path.join(tmp, 's3rver-data-'));
   // --silent: s3rver logs every request through winston otherwise.
-  const server = startServer('s3rver', NODE, [cli, '--directory', dataDir, '--address', '127.0.0.1', '--port', String(port), '--silent'], { logFile: path.join(tmp, 's3rver.log') });
-  const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(server, `${endpoint}/`, { timeoutMs: 20_000 });
-  } catch (e) {
-    await stopGroup(server);
-    throw e;
-  }
+  const { server, endpoint, port } = await sb.startNodeServer('s3rver', cli, (p) => ['--directory', dataDir, '--address', '127.0.0.1', '--port', String(p), '--silent'], tmp, 20_000);
   return {
     id: 's3rver',
     label: TARGET_LABELS.s3rver,
@@ -141,15 +128,7 @@ async function startS3rver(tmp) {
 
 /** @param {string} tmp @returns {Promise<Target>} */
 async function startCanned(tmp) {
-  const [port] = await freePorts(1);
-  const server = startServer('s3-canned', NODE, [path.join(BENCH_DIR, 'targets', 's3-canned.js'), String(port), String(OBJECT_SIZE)], { logFile: path.join(tmp, 's3-canned.log') });
-  const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(server, `${endpoint}/`, { timeoutMs: 15_000 });
-  } catch (e) {
-    await stopGroup(server);
-    throw e;
-  }
+  const { server, endpoint, port } = await sb.startNodeServer('s3-canned', path.join(sb.ROOT, 'bench', 'targets', 's3-canned.js'), (p) => [String(p), String(OBJECT_SIZE)], tmp, 15_000);
   return { id: 'canned', label: TARGET_LABELS.canned, endpoint, port, pid: server.pid, server, credentials: NIMBUS_CREDENTIALS, stop: () => stopGroup(server) };
 }
 
@@ -158,11 +137,7 @@ async function startCanned(tmp) {
  * @param {Record<string, any>} config
  * @param {number} timeoutMs
  */
-async function loadgen(config, timeoutMs) {
-  const r = await runAsync(NODE, [LOADGEN, JSON.stringify(config)], { cwd: ROOT, timeoutMs, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-  if (!r.ok) throw new Error(`s3-load ${config.mode} failed (${r.error ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-3).join(' | ')}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-}
+const loadgen = (config, timeoutMs) => sb.runLoadgen(LOADGEN, `s3-load ${config.mode}`, config, timeoutMs);
 
 /**
  * Sends requests `indexes` of a pool (the bytes wrk sends) with node:http and
@@ -248,7 +223,7 @@ async function measureS3(o) {
     warmupS: c.warmupS,
     repeat: c.repeat,
     pools: { put: c.putPool, getKeys: c.getKeys },
-    serverSideTool: useWrk ? `wrk ${o.tool?.version} (-t 1, bench/lib/dynamodb-wrk.lua)` : 'node:http replayer (bench/lib/s3-load.js raw; wrk is not installed)',
+    serverSideTool: sb.serverSideTool(o.tool, useWrk, 'bench/lib/s3-load.js'),
     targets: /** @type {Record<string, any>} */ ({}),
     serverSide: /** @type {Record<string, Record<string, any>>} */ ({}),
     sdk: /** @type {Record<string, Record<string, any>>} */ ({}),
@@ -256,7 +231,7 @@ async function measureS3(o) {
     uploads: /** @type {Record<string, any>} */ ({ status: 'skipped', reason: 'not run' }),
     durability: /** @type {Record<string, any>} */ ({ status: 'skipped', reason: 'not run' }),
   };
-  if (!useWrk) notes.push('S3 server-side: wrk is not installed, so pre-signed requests were replayed by a Node process (slower than wrk: the client may cap the numbers); install wrk for the real figures.');
+  if (!useWrk) notes.push(sb.noWrkNote('S3'));
   /** @type {Map<string, Target>} */
   const live = new Map();
   /** @type {import('./targets').Running | null} */
@@ -273,19 +248,7 @@ async function measureS3(o) {
       s3rver: () => (o.s3rverUnavailable ? Promise.reject(new Error(o.s3rverUnavailable)) : startS3rver(tmp)),
       canned: () => startCanned(tmp),
     });
-    for (const id of Object.keys(TARGET_LABELS)) {
-      say(`s3: starting ${TARGET_LABELS[id]} ...`);
-      const t0 = Date.now();
-      try {
-        live.set(id, await starters[id]());
-        out.targets[id] = { label: TARGET_LABELS[id], status: 'ok', startupMs: Date.now() - t0 };
-      } catch (e) {
-        const msg = /** @type {Error} */ (e).message;
-        say(`  ${TARGET_LABELS[id]} failed to start: ${msg.split('\n')[0]}`);
-        out.targets[id] = { label: TARGET_LABELS[id], status: 'failed', reason: `start: ${msg.split('\n')[0]}` };
-        notes.push(`S3, ${TARGET_LABELS[id]}: did not start: ${msg}`);
-      }
-    }
+    await sb.startTargets('S3', TARGET_LABELS, starters, live, out.targets, o);
 
     // ---------------------------------------------------------- bucket, objects, GET pools
     const loadSet = s3.putPool(BUCKET, GET_PREFIX, c.getKeys, OBJECT_SIZE);
@@ -371,44 +334,26 @@ async function measureS3(o) {
             continue;
           }
           try {
-            if (t.server.exitCode !== undefined) throw new Error(`${t.label} exited (code ${t.server.exitCode}):\n${tail(t.server)}`);
+            sb.assertRunning(t);
             const pool = op === 'put' ? await putPoolFor(t, round) : freshGetPool(t);
             (lastPool[op] ??= {})[id] = pool;
             if (pool.error) throw new Error(`PutObject is not answered correctly: ${pool.error}`);
-            const run = async (/** @type {number} */ durationS, /** @type {number} */ start, /** @type {boolean} */ isMeasured) => {
-              if (useWrk && o.tool) {
-                const args = ['-t', '1', '-c', String(c.connections), '-d', `${durationS}s`, '--latency', '-s', LUA, `${t.endpoint}/`, '--', pool.file, String(start)];
-                const r = await runAsync(o.tool.bin, args, { timeoutMs: (durationS + 30) * 1000 });
-                if (!r.ok) throw new Error(`wrk failed (${r.error ?? `exit ${r.status}`}): ${(r.stderr || r.stdout).trim().slice(0, 400)}`);
-                return isMeasured ? parseWrk(r.stdout) : null;
-              }
+            const run = async (/** @type {number} */ durationS, /** @type {boolean} */ isMeasured) => {
+              // The warm-up starts at the pool's beginning, the measured run at `pool.start`.
+              const start = isMeasured ? pool.start : 0;
+              if (useWrk && o.tool) return sb.wrkRun(o.tool, { connections: c.connections, durationS, endpoint: t.endpoint, poolFile: pool.file, start }, isMeasured);
               // The Node replayer starts at the pool's beginning: write a pool
               // file that starts at `start` for it.
               const file = `${pool.file}.${start}`;
               fs.writeFileSync(file, Buffer.concat(readPool(pool.file).slice(start).flatMap((raw) => [Buffer.from(`${raw.length}\n`), raw])));
               try {
                 const r = await loadgen({ mode: 'raw', endpoint: t.endpoint, bucket: BUCKET, poolFile: file, op, objectSize: OBJECT_SIZE, connections: c.connections, warmupS: 0, durationS }, (durationS + 60) * 1000);
-                return isMeasured ? { requests: r.requests, rps: r.rps, p50Ms: r.p50Ms, p75Ms: null, p90Ms: r.p90Ms, p99Ms: r.p99Ms, maxMs: r.maxMs, non2xx: r.errors, socketErrors: 0, timeouts: 0, errorKinds: r.errorKinds } : null;
+                return isMeasured ? sb.replayAsWrk(r) : null;
               } finally {
                 fs.rmSync(file, { force: true });
               }
             };
-            if (c.warmupS > 0) await run(c.warmupS, 0, false);
-            const quiet = waitQuietS > 0 ? await waitQuiet(waitQuietS) : null;
-            const acct = startAccounting([t.pid]);
-            const j0 = treeJiffies(t.pid);
-            const load = /** @type {any} */ (await run(c.durationS, pool.start, true));
-            const j1 = treeJiffies(t.pid);
-            const cpu = acct.end();
-            const jiffies = j0 !== null && j1 !== null ? j1 - j0 : null;
-            /** @type {Record<string, any>} */
-            const rec = {
-              ...load,
-              serverCpuCores: jiffies !== null ? Math.round((jiffies / 100 / c.durationS) * 100) / 100 : null,
-              serverCpuMsPerRequest: jiffies !== null && load.requests ? Math.round(((jiffies * 10) / load.requests) * 1000) / 1000 : null,
-              cpu,
-              waitedForQuietS: quiet?.waitedS,
-            };
+            const { load, rec } = await sb.measureRawRun(t, c, waitQuietS, run);
             if (op === 'put') {
               // wrk sends the pool in order from `start` (wrapping around) and
               // counts the answers it got. It calls request() once before the
@@ -421,13 +366,9 @@ async function measureS3(o) {
               const keys = spread(1, Math.min(load.requests, c.putPool) - 2 * c.connections, 20).map((k) => s3.objectKey(`put-r${round}`, (pool.start + k) % c.putPool));
               rec.readBack = await readBack(t, keys, 4);
             }
-            const errs = load.non2xx + load.socketErrors + load.timeouts;
-            if (errs) rec.errorSample = await samplePool(t, pool, spread(op === 'put' ? pool.start : 0, pool.count, 20));
+            if (sb.rawErrors(load)) rec.errorSample = await samplePool(t, pool, spread(op === 'put' ? pool.start : 0, pool.count, 20));
             ((rawRuns[op] ??= {})[id] ??= []).push(rec);
-            say(
-              `${c.repeat > 1 ? `round ${round + 1}/${c.repeat} ` : ''}s3 raw ${op} ${t.label}: ${Math.round(load.rps)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms` +
-                `${errs ? `, ${errs} errors` : ''}; server CPU ${rec.serverCpuCores} cores${cpu ? `, other ${cpu.otherCores}` : ''}`,
-            );
+            say(sb.rawRunLine('s3', c.repeat, round, op, t.label, rec));
           } catch (e) {
             const msg = /** @type {Error} */ (e).message;
             (rawFailed[op] ??= {})[id] = msg;
@@ -450,150 +391,60 @@ async function measureS3(o) {
           continue;
         }
         /** @type {Record<string, any>} */
-        const entry = { status: 'ok', median: medianByRps(list), runs: list };
+        const entry = { status: 'ok', median: sb.medianByRps(list), runs: list };
         const t = /** @type {Target} */ (live.get(id));
         if (op === 'get') {
           // Answers checked again after the load (wrk sees only status codes).
           entry.checkAfter = await samplePool(t, pools[id].get, spread(0, c.getKeys, 5));
         }
         out.serverSide[op][id] = entry;
-        const errs = list.reduce((n, x) => n + x.non2xx + x.socketErrors + x.timeouts, 0);
-        if (errs) {
-          /** @type {Record<string, number>} */
-          const kinds = {};
-          for (const x of list) for (const [k, v] of Object.entries(x.errorSample ?? x.errorKinds ?? {})) if (k !== '200 ok') kinds[k] = (kinds[k] ?? 0) + /** @type {number} */ (v);
-          const sum = (/** @type {string} */ k) => list.reduce((n, x) => n + (x[k] ?? 0), 0);
-          notes.push(
-            `S3 server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: ${errs} failed requests of ${list.reduce((n, x) => n + x.requests, 0)} ` +
-              `(${sum('non2xx')} non-2xx, ${sum('socketErrors')} socket errors, ${sum('timeouts')} timeouts: no answer within wrk's 2 s)` +
-              `${Object.keys(kinds).length ? `; a sample of the pool afterwards got ${Object.entries(kinds).map(([k, v]) => `${v} × \`${k}\``).join(', ')}` : ''}.`,
-          );
-        }
+        const errNote = sb.rawErrorsNote(`S3 server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}`, list);
+        if (errNote) notes.push(errNote);
         const badAfter = [
           ...Object.entries(entry.checkAfter ?? {}),
           ...list.flatMap((x) => Object.entries(x.readBack ?? {})),
         ].filter(([k]) => k !== '200 ok');
-        if (badAfter.length) notes.push(`S3 server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: reading back after the load got ${badAfter.map(([k, v]) => `${v} × \`${k}\``).join(', ')}.`);
+        if (badAfter.length) notes.push(`S3 server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: reading back after the load got ${sb.countsText(badAfter)}.`);
         const repeated = list.reduce((n, x) => n + (x.repeatedKeys ?? 0), 0);
         if (repeated) notes.push(`S3 server-side ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: ${repeated} uploads went to keys already written in that round (a run sent more than half of the ${c.putPool} pre-signed uploads; raise --s3-put-pool).`);
       }
       const n = out.serverSide[op].nimbus;
       const x = out.serverSide[op].s3rver;
-      if (n?.status === 'ok' && x?.status === 'ok') out.serverSide[op]['ratio/s3rver'] = Math.round((n.median.rps / x.median.rps) * 1000) / 1000;
+      if (n?.status === 'ok' && x?.status === 'ok') out.serverSide[op]['ratio/s3rver'] = sb.ratioOf(n.median.rps, x.median.rps);
     }
 
     // ---------------------------------------------------------- 2. SDK-driven
-    /** @type {Record<string, Record<string, any[]>>} */
-    const sdkRuns = {};
-    /** @type {Record<string, Record<string, string>>} */
-    const sdkFailed = {};
-    // As in the DynamoDB bench: one load generator process per round, operation
-    // by operation and, for each, server by server (a ceiling and the runs
-    // compared with it are seconds apart); the SDK's shared code paths warm up
-    // once, unmeasured, on the canned server; the order of the real servers
-    // rotates from round to round.
-    for (let round = 0; round < c.repeat; round++) {
-      const up = SDK_TARGETS.filter((id) => targetOk(id)).map((id) => {
-        const t = /** @type {Target} */ (live.get(id));
-        return { id, endpoint: t.endpoint, credentials: t.credentials, serverPid: t.pid, skip: OPS.filter((op) => sdkFailed[op]?.[id]) };
-      });
-      if (!up.length) break;
-      const others = up.filter((x) => x.id !== 'canned');
-      const k = others.length ? round % others.length : 0;
-      const targets = [...others.slice(k), ...others.slice(0, k), ...up.filter((x) => x.id === 'canned')];
-      for (const x of targets) {
-        const t = /** @type {Target} */ (live.get(x.id));
-        if (t.server.exitCode !== undefined) throw new Error(`${t.label} exited (code ${t.server.exitCode}):\n${tail(t.server)}`);
-      }
-      const firstWarmupS = Math.max(c.warmupS, 2);
-      const runs = targets.length * OPS.length;
-      let rs;
-      try {
-        rs = await loadgen(
+    // As in the DynamoDB bench (service-bench.js's sdkRounds).
+    const { sdkRuns, sdkFailed } = await sb.sdkRounds({
+      ...SERVICE,
+      c,
+      live,
+      say,
+      notes,
+      up: (failed) =>
+        SDK_TARGETS.filter((id) => targetOk(id)).map((id) => {
+          const t = /** @type {Target} */ (live.get(id));
+          return { id, endpoint: t.endpoint, credentials: t.credentials, serverPid: t.pid, skip: OPS.filter((op) => failed[op]?.[id]) };
+        }),
+      loadgen: (targets, firstWarmupS, timeoutMs) =>
+        loadgen(
           { mode: 'sdk', ops: OPS, targets, bucket: BUCKET, connections: c.connections, firstWarmupS, warmupS: c.warmupS, durationS: c.durationS, objectSize: OBJECT_SIZE, getPrefix: GET_PREFIX, getKeys: c.getKeys },
-          (firstWarmupS + runs * (c.warmupS + c.durationS + 1) + 90) * 1000,
-        );
-      } catch (e) {
-        const msg = /** @type {Error} */ (e).message;
-        for (const op of OPS) for (const x of targets) (sdkFailed[op] ??= {})[x.id] ??= msg;
-        say(`  s3 sdk round ${round + 1} failed: ${msg.split('\n')[0]}`);
-        notes.push(`S3 SDK, round ${round + 1}: failed: ${msg}`);
-        break;
-      }
-      for (const op of OPS) {
-        for (const x of targets) {
-          const r = rs[x.id]?.[op];
-          if (!r) continue;
-          const label = TARGET_LABELS[x.id];
-          if (r.failed) {
-            (sdkFailed[op] ??= {})[x.id] = r.failed;
-            say(`  s3 sdk ${op} ${label} failed: ${r.failed}`);
-            notes.push(`S3 SDK ${OP_LABELS[op]}, ${label}: failed: ${r.failed}`);
-            continue;
-          }
-          ((sdkRuns[op] ??= {})[x.id] ??= []).push(r);
-          say(
-            `${c.repeat > 1 ? `round ${round + 1}/${c.repeat} ` : ''}s3 sdk ${op} ${label}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` +
-              `${r.errors ? `, ${r.errors} errors` : ''}; load generator ${r.clientCpuCores} cores, server ${r.serverCpuCores}, other ${r.otherCores}`,
-          );
-        }
-      }
-    }
+          timeoutMs,
+        ),
+    });
     for (const op of OPS) {
-      out.sdk[op] = {};
-      for (const id of SDK_TARGETS) {
-        const list = sdkRuns[op]?.[id] ?? [];
-        if (!list.length) {
-          const why = !targetOk(id) ? out.targets[id]?.reason ?? 'not started' : sdkFailed[op]?.[id] ?? 'not run';
-          out.sdk[op][id] = { status: 'failed', reason: String(why).split('\n')[0] };
-          continue;
-        }
-        out.sdk[op][id] = { status: 'ok', median: medianByRps(list), runs: list };
-        const errs = list.reduce((n, x) => n + x.errors, 0);
-        if (errs) {
-          /** @type {Record<string, number>} */
-          const kinds = {};
-          for (const x of list) for (const [k, v] of Object.entries(x.errorKinds)) kinds[k] = (kinds[k] ?? 0) + /** @type {number} */ (v);
-          notes.push(`S3 SDK ${OP_LABELS[op]}, ${TARGET_LABELS[id]}: ${errs} failed calls: ${Object.entries(kinds).map(([k, v]) => `${v} × \`${k}\``).join(', ')}.`);
-        }
-      }
-      const ceiling = out.sdk[op].canned;
-      for (const id of ['nimbus', 's3rver']) {
-        const x = out.sdk[op][id];
-        if (ceiling?.status === 'ok' && x?.status === 'ok') out.sdk[op][`ofCeiling/${id}`] = Math.round((x.median.rps / ceiling.median.rps) * 1000) / 1000;
-      }
+      out.sdk[op] = sb.summariseSdk({
+        ...SERVICE,
+        op,
+        ids: SDK_TARGETS,
+        compared: ['nimbus', 's3rver'],
+        runs: sdkRuns,
+        failed: sdkFailed,
+        targets: out.targets,
+        notes,
+      });
     }
-
-    // Runs that shared the machine with other work: their numbers are suspect.
-    /** @type {string[]} */
-    const noisy = [];
-    let total = 0;
-    let worst = 0;
-    for (const [kind, table, other] of /** @type {[string, Record<string, Record<string, any>>, (x: any) => number | null][]} */ ([
-      ['raw', out.serverSide, (x) => x.cpu?.otherCores ?? null],
-      ['SDK', out.sdk, (x) => x.otherCores ?? null],
-    ])) {
-      for (const op of OPS) {
-        for (const [id, r] of Object.entries(table[op] ?? {})) {
-          if (!r || typeof r !== 'object' || r.status !== 'ok') continue;
-          for (const x of r.runs) {
-            total++;
-            const v = other(x);
-            if (v !== null && v > 0.15) {
-              noisy.push(`${kind} ${op} ${id} ${v}`);
-              worst = Math.max(worst, v);
-            }
-          }
-        }
-      }
-    }
-    out.noisyRuns = noisy;
-    if (noisy.length) {
-      notes.push(
-        `S3: ${noisy.length} of ${total} measured runs shared the machine with other work (up to ${worst} cores busy outside the bench` +
-          `${noisy.length <= 8 ? `: ${noisy.join(', ')}` : '; each run\'s figure is in the JSON'}); treat those numbers with care.`,
-      );
-    }
+    out.noisyRuns = sb.noisyRuns('S3', OPS, out.serverSide, out.sdk, notes);
 
     // ---------------------------------------------------------- 3. large objects
     out.large = await measureLarge(o, live, targetOk);
@@ -793,20 +644,17 @@ async function measureUploads(o, nimbus, nimbusStatus) {
     o.say(`s3 uploads: not available: ${reason}`);
     return { status: 'not available', reason };
   };
-  if (!nimbus || nimbusStatus?.status !== 'ok') return na(`Nimbus is not running (${nimbusStatus?.reason ?? 'not started'})`);
-  if (o.launcher?.kind !== 'cli') return na('the upload app is deployed with `nimbus deploy`, which needs the CLI (started with --nimbus=platform, or the CLI is broken)');
-  const dir = path.join(o.tmp, 's3-upload-app');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.cpSync(path.join(BENCH_DIR, 'apps', 's3-upload'), dir, { recursive: true });
-  const outFile = path.join(o.tmp, 's3-upload-arrivals.txt');
-  fs.writeFileSync(outFile, '');
-  fs.writeFileSync(path.join(dir, '.env'), `NIMBUS_BENCH_S3_OUT=${JSON.stringify(outFile)}\n`);
-  o.say('s3 uploads: deploying bench/apps/s3-upload ...');
-  const t0 = Date.now();
-  const d = await runAsync(NODE, [o.launcher.script, 'deploy', dir, '--endpoint', nimbus.endpoint, '--data-dir', nimbus.extra?.dataDir, '--json'], { cwd: ROOT, timeoutMs: 120_000 });
-  fs.writeFileSync(path.join(o.tmp, 's3-upload-deploy.log'), `exit ${d.status}${d.error ? ` (${d.error})` : ''}\n--- stdout\n${d.stdout}\n--- stderr\n${d.stderr}\n`);
-  if (!d.ok) return na(`nimbus deploy failed (${d.error ?? `exit ${d.status}`}): ${(d.stderr || d.stdout).trim().split('\n').slice(0, 4).join(' | ').slice(0, 600)}`);
-  const deployMs = Date.now() - t0;
+  const app = await sb.deployApp(o, nimbus, nimbusStatus, {
+    app: 's3-upload',
+    appDir: 's3-upload-app',
+    arrivalsFile: 's3-upload-arrivals.txt',
+    envVar: 'NIMBUS_BENCH_S3_OUT',
+    deployLog: 's3-upload-deploy.log',
+    what: 'the upload app',
+    deploying: 's3 uploads: deploying bench/apps/s3-upload ...',
+  });
+  if (app.reason !== undefined || !nimbus) return na(app.reason ?? 'Nimbus is not running');
+  const { outFile, deployMs } = app;
   const head = await s3.call(clientOf(nimbus), { method: 'HEAD', path: `/${UPLOAD_BUCKET}` });
   if (head.status !== 200) return na(`\`nimbus deploy\` succeeded but bucket ${UPLOAD_BUCKET} of the s3 event does not exist (HeadBucket: HTTP ${head.status})`);
   const quiet = await waitQuiet(Math.max(Math.min(o.opts.waitQuietS, 5), 3));
@@ -834,8 +682,7 @@ async function measureUploads(o, nimbus, nimbusStatus) {
   }
   if (r.status !== 'ok') return na(r.reason);
   o.say(`s3 uploads: ${r.arrived} of ${r.acked} uploads reached the function; send -> function p50 ${r.sendToFunction.p50Ms} ms, p99 ${r.sendToFunction.p99Ms} ms, max ${r.sendToFunction.maxMs} ms`);
-  if (r.missing) o.notes.push(`S3 uploads: ${r.missing} of ${r.acked} acknowledged uploads had not reached the function ${r.waitedForArrivalsS} s after the last upload.`);
-  if (!quiet.quiet) o.notes.push(`S3 uploads: the machine was not quiet before the run (${quiet.busyCores} cores busy after waiting ${quiet.waitedS} s).`);
+  sb.arrivalNotes('S3 uploads', r, quiet, ['uploads', 'upload'], o.notes);
   return { ...r, deployMs, quietBefore: quiet };
 }
 
@@ -895,7 +742,7 @@ async function measureDurability(o, nimbus, nimbusStatus) {
   const intact = counts['200 ok'] ?? 0;
   const lost = acked.length - intact;
   o.say(`s3 durability: ${intact} of ${acked.length} acknowledged uploads read back intact after the restart${lost ? ` (${lost} lost or wrong)` : ''}`);
-  if (lost) o.notes.push(`S3 durability: ${lost} of ${acked.length} uploads acknowledged before kill -9 were not intact after the restart: ${Object.entries(counts).filter(([k]) => k !== '200 ok').map(([k, v]) => `${v} × \`${k}\``).join(', ')}.`);
+  if (lost) o.notes.push(`S3 durability: ${lost} of ${acked.length} uploads acknowledged before kill -9 were not intact after the restart: ${sb.countsText(Object.entries(counts).filter(([k]) => k !== '200 ok'))}.`);
   return {
     result: { status: 'ok', killAfterMs: c.killAfterMs, killedAt, sent: r.sent, acked: acked.length, intact, lost, readBack: counts, restartMs, serverStopped: r.serverStopped },
     restarted,
