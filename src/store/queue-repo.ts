@@ -269,7 +269,8 @@ export class QueueRepo implements WorkQueue {
 
 type InsertRow = [id: string, queue: string, payload: string, enqueuedAt: number, availableAt: number];
 
-function toInsertRows(items: readonly EnqueueInput[], now: number): InsertRow[] {
+/** Checks items to enqueue and gives their row values (also for queue-outbox.ts, which inserts them in another module's transaction). */
+export function toInsertRows(items: readonly EnqueueInput[], now: number): InsertRow[] {
   return items.map((i) => {
     checkQueue(i.queue);
     if (typeof i.payload !== 'string') throw internal(`enqueue into ${JSON.stringify(i.queue)}: payload must be a string`);

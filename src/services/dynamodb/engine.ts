@@ -12,8 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DocIndexRow, DocumentStore, DocWriteTx } from '../../store/types';
 import { attributeValueEquals, itemSize, type Item } from './model/attribute-value';
-import { ServiceError } from '../../aws';
-import { resourceNotFound } from './errors';
+import { itemCollectionSizeLimitExceeded, resourceNotFound } from './errors';
 import { indexRowKey, keyOf, projectForIndex, rowKey, type RowKey } from './keys';
 import type { TableMeta } from './table';
 
@@ -203,7 +202,7 @@ export class DynamoEngine {
     if (grow <= 0) return null;
     const now = await w.partitionBytes(meta.storeId, ['', ...lsis.map((i) => i.name)], k.h, k.pk);
     if (now + grow <= this.itemCollectionLimitBytes) return null;
-    return new ServiceError('ItemCollectionSizeLimitExceededException', 400, 'Item collection size limit exceeded. The item collection for this partition key has reached the maximum allowed size of 10 GB.');
+    return itemCollectionSizeLimitExceeded();
   }
 
   /** Applies a decision: the base row, every index entry, the stream record. Returns the new item. */

@@ -56,3 +56,8 @@ export function limitExceeded(message: string): ServiceError {
 export function internalServerError(): ServiceError {
   return new ServiceError('InternalServerError', 500, 'Internal server error', { fault: 'server' });
 }
+
+/** A partition of a table with local secondary indexes would pass 10 GB (AWS's item collection limit). */
+export function itemCollectionSizeLimitExceeded(): ServiceError {
+  return new ServiceError('ItemCollectionSizeLimitExceededException', 400, 'Item collection size limit exceeded. The item collection for this partition key has reached the maximum allowed size of 10 GB.');
+}

@@ -32,7 +32,7 @@ import {
   type TypeOf,
 } from '../../aws';
 import { isPlatformError } from '../../errors';
-import type { EventSourceMapping } from '../../triggers/types';
+import type { EventSourceMapping, FunctionResponseType } from '../../triggers/types';
 import type { EventSourceMappingsBackend, LambdaBackend } from './backend';
 import { invalidParameter, resourceConflict, resourceNotFound } from './errors';
 import { FUNCTION_NAME, parseFunctionName } from './function-name';
@@ -202,21 +202,42 @@ export function createEventSourceMapping(backend: LambdaBackend): Operation<'Cre
           eventSourceArn: input.EventSourceArn!,
           startingPosition: input.StartingPosition ?? 'TRIM_HORIZON',
           startingPositionTimestamp: input.StartingPositionTimestamp ? input.StartingPositionTimestamp.getTime() : null,
-          enabled: input.Enabled,
-          batchSize: input.BatchSize,
-          maximumBatchingWindowInSeconds: input.MaximumBatchingWindowInSeconds,
-          maximumRetryAttempts: input.MaximumRetryAttempts,
-          bisectBatchOnFunctionError: input.BisectBatchOnFunctionError,
-          maximumRecordAgeInSeconds: input.MaximumRecordAgeInSeconds,
-          parallelizationFactor: input.ParallelizationFactor,
-          functionResponseTypes: input.FunctionResponseTypes,
-          filterPatterns,
-          onFailureDestination: onFailure,
-          tumblingWindowInSeconds: input.TumblingWindowInSeconds,
+          ...mappingSettings(input, filterPatterns, onFailure),
         }),
       );
       if ('conflict' in r) throw mappingConflict(r.conflict);
       return toMappingConfiguration(r.created, ctx);
     },
   });
+}
+
+/** The settings CreateEventSourceMapping and UpdateEventSourceMapping both take, from the wire input. */
+export function mappingSettings(
+  input: {
+    Enabled?: boolean;
+    BatchSize?: number;
+    MaximumBatchingWindowInSeconds?: number;
+    MaximumRetryAttempts?: number;
+    BisectBatchOnFunctionError?: boolean;
+    MaximumRecordAgeInSeconds?: number;
+    ParallelizationFactor?: number;
+    FunctionResponseTypes?: string[];
+    TumblingWindowInSeconds?: number;
+  },
+  filterPatterns: string[] | undefined,
+  onFailureDestination: string | null | undefined,
+) {
+  return {
+    enabled: input.Enabled,
+    batchSize: input.BatchSize,
+    maximumBatchingWindowInSeconds: input.MaximumBatchingWindowInSeconds,
+    maximumRetryAttempts: input.MaximumRetryAttempts,
+    bisectBatchOnFunctionError: input.BisectBatchOnFunctionError,
+    maximumRecordAgeInSeconds: input.MaximumRecordAgeInSeconds,
+    parallelizationFactor: input.ParallelizationFactor,
+    functionResponseTypes: input.FunctionResponseTypes as FunctionResponseType[] | undefined,
+    filterPatterns,
+    onFailureDestination,
+    tumblingWindowInSeconds: input.TumblingWindowInSeconds,
+  };
 }

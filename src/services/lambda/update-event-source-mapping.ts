@@ -15,6 +15,7 @@ import {
   mappingConflict,
   mappingFunction,
   mappingNotFound,
+  mappingSettings,
   mappingsOf,
   onFailureOf,
   toMappingConfiguration,
@@ -41,17 +42,7 @@ export function updateEventSourceMapping(backend: LambdaBackend): Operation<'Upd
         esm.update(input.UUID, {
           functionName: fn?.name,
           functionArn: fn?.arn,
-          enabled: input.Enabled,
-          batchSize: input.BatchSize,
-          maximumBatchingWindowInSeconds: input.MaximumBatchingWindowInSeconds,
-          maximumRetryAttempts: input.MaximumRetryAttempts,
-          bisectBatchOnFunctionError: input.BisectBatchOnFunctionError,
-          maximumRecordAgeInSeconds: input.MaximumRecordAgeInSeconds,
-          parallelizationFactor: input.ParallelizationFactor,
-          functionResponseTypes: input.FunctionResponseTypes,
-          filterPatterns,
-          onFailureDestination: onFailure,
-          tumblingWindowInSeconds: input.TumblingWindowInSeconds,
+          ...mappingSettings(input, filterPatterns, onFailure),
         }),
       );
       if (r === null) throw mappingNotFound();
